@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memcg.h"
+#include "show.h"
+#include "size.h"
+
+#define TOP_PINNERS 3
+
+static const char *sz(char buf[static FORMAT_BYTES_MAX], uint64_t v)
+{
+	return format_bytes(buf, FORMAT_BYTES_MAX, v);
+}
+
+static void show_system(const ShowContext *c)
+{
+	const Snapshot *s = c->snap;
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], d[FORMAT_BYTES_MAX], e[FORMAT_BYTES_MAX];
+
+	fprintf(c->out, "System: %s RAM, %s pinned, %s locked, %s unattributed\n",
+		sz(a, s->sys.mem_total), sz(b, s->tree->all_pinned), sz(d, s->tree->all_locked),
+		sz(e, snapshot_unattributed(s, (uint64_t)sysconf(_SC_PAGESIZE))));
+	fprintf(c->out, "        compaction: %" PRIu64 " stalls, %" PRIu64 " failures\n",
+		s->sys.compact_stall, s->sys.compact_fail);
+	fprintf(c->out, "  Scan: %u processes in %.1fms (%s), %u holding pins; cgroups %s\n",
+		s->stats.visited, (double)s->stats.usec / 1000.0, c->backend, s->tree->all_procs,
+		cg_mode_to_string(c->layout->mode));
+}
+
+static void show_memcg(const ShowContext *c, const CgNode *n)
+{
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], d[FORMAT_BYTES_MAX];
+	Memcg m;
+	int r = memcg_read(c->layout, n->path, &m);
+
+	if (r < 0) {
+		fprintf(c->out, "      Memory: - (%s)\n",
+			r == -EOPNOTSUPP ? "no memory controller" : "no memcg of its own");
+		return;
+	}
+	fprintf(c->out, "      Memory: %s (max: %s, unevictable: %s%s)\n", sz(a, m.current),
+		sz(b, m.max), sz(d, m.unevictable), m.v1 ? ", cgroup v1" : "");
+}
+
+static void show_top(const ShowContext *c, CgNode *n)
+{
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+	View pv = {};
+
+	if (view_procs(n, &pv) < 0 || pv.n_procs == 0) {
+		view_done(&pv);
+		return;
+	}
+	for (size_t i = 0; i < pv.n_procs && i < TOP_PINNERS; i++) {
+		CgProc *p = pv.procs[i];
+		fprintf(c->out, "%s %" PRIi32 " %s: %s pinned, %s locked\n",
+			i == 0 ? "         Top:" : "             ", (int32_t)p->pid, p->comm,
+			sz(a, p->pinned), sz(b, p->locked));
+	}
+	view_done(&pv);
+}
+
+/* Tree branches like systemctl status: one column of "│ " or "  " per ancestor level,
+ * "├─" or "└─" before the entry. last[d]: the entry at depth d is its parent's last. */
+static void branch(FILE *out, const bool *last, unsigned depth)
+{
+	fputs("      ", out);
+	for (unsigned d = 1; d < depth; d++)
+		fputs(last[d] ? "  " : "│ ", out);
+	fputs(last[depth] ? "└─" : "├─", out);
+}
+
+static bool is_last_sibling(const View *v, size_t i)
+{
+	unsigned d = v->groups[i].depth;
+	for (size_t j = i + 1; j < v->n_groups && !v->groups[j].block_top; j++) {
+		if (v->groups[j].depth < d)
+			return true;
+		if (v->groups[j].depth == d)
+			return false;
+	}
+	return true;
+}
+
+static void show_block(const ShowContext *c, const View *v, size_t top, size_t end)
+{
+	const GroupView *g = &v->groups[top];
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+	bool last[64] = {};
+
+	fprintf(c->out, "\n● %s\n", g->name);
+	fprintf(c->out, "      CGroup: %s\n", g->node->path);
+	fprintf(c->out, "      Pinned: %s (locked: %s) in %u process%s\n",
+		sz(a, g->node->pinned_sum), sz(b, g->node->locked_sum), g->node->nprocs_sum,
+		g->node->nprocs_sum == 1 ? "" : "es");
+	show_memcg(c, g->node);
+	show_top(c, g->node);
+	for (size_t i = top + 1; i < end; i++) {
+		const GroupView *s = &v->groups[i];
+		unsigned d = s->depth < 63 ? s->depth : 63;
+		last[d] = is_last_sibling(v, i);
+		branch(c->out, last, d);
+		fprintf(c->out, "%s  %s pinned, %s locked", s->name, sz(a, s->node->pinned_sum),
+			sz(b, s->node->locked_sum));
+		if (s->node->nprocs_sum > 0)
+			fprintf(c->out, ", %u proc%s", s->node->nprocs_sum,
+				s->node->nprocs_sum == 1 ? "" : "s");
+		fputc('\n', c->out);
+	}
+}
+
+int show_status_text(const ShowContext *c, const View *v)
+{
+	show_system(c);
+	for (size_t i = 0; i < v->n_groups;) {
+		size_t end = i + 1;
+		while (end < v->n_groups && !v->groups[end].block_top)
+			end++;
+		show_block(c, v, i, end);
+		i = end;
+	}
+	return 0;
+}
+
+static int name_width(const View *v, int min)
+{
+	int w = min;
+	for (size_t i = 0; i < v->n_groups; i++) {
+		int l = (int)strlen(v->groups[i].name);
+		if (l > w)
+			w = l;
+	}
+	return w;
+}
+
+int show_list_text(const ShowContext *c, const View *v)
+{
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+	int w = name_width(v, 4);
+
+	if (c->legend)
+		fprintf(c->out, "%-*s %9s %9s %5s %s\n", w, "NAME", "PINNED", "LOCKED", "PROCS",
+			"CGROUP");
+	for (size_t i = 0; i < v->n_groups; i++) {
+		const CgNode *n = v->groups[i].node;
+		fprintf(c->out, "%-*s %9s %9s %5u %s\n", w, v->groups[i].name, sz(a, n->pinned_sum),
+			sz(b, n->locked_sum), n->nprocs_sum, n->path);
+	}
+	if (c->legend)
+		fprintf(c->out, "\n%zu group%s listed.\n", v->n_groups,
+			v->n_groups == 1 ? "" : "s");
+	return 0;
+}
+
+int show_ps_text(const ShowContext *c, const View *v)
+{
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+
+	if (c->legend)
+		fprintf(c->out, "%8s %-16s %9s %9s %-24s %s\n", "PID", "COMM", "PINNED", "LOCKED",
+			"UNIT", "CGROUP");
+	for (size_t i = 0; i < v->n_procs; i++) {
+		const CgProc *p = v->procs[i];
+		const CgNode *u = cg_node_unit(p->node);
+		fprintf(c->out, "%8" PRIi32 " %-16s %9s %9s %-24s %s\n", (int32_t)p->pid, p->comm,
+			sz(a, p->pinned), sz(b, p->locked), u ? u->name : "-", p->node->path);
+	}
+	if (c->legend)
+		fprintf(c->out, "\n%zu process%s listed.\n", v->n_procs,
+			v->n_procs == 1 ? "" : "es");
+	return 0;
+}
