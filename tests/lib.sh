@@ -1,0 +1,108 @@
+# Shared by the integration tests: assertions, a private cgroup subtree, pinhogs.
+# shellcheck shell=bash
+set -u
+
+TESTS_FAILED=0
+TESTS_PASSED=0
+
+ok() { TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok - $*"; }
+not_ok() { TESTS_FAILED=$((TESTS_FAILED + 1)); echo "not ok - $*"; }
+
+# check_eq WHAT EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1 = $3"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+
+# check_run WHAT EXPECTED_EXIT CMD...: runs CMD, compares its exit code
+check_run() {
+	local what=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$TEST_TMP/last.out" 2>"$TEST_TMP/last.err" || rc=$?
+	if [ "$rc" = "$want" ]; then ok "$what (exit $rc)"; else
+		not_ok "$what: expected exit $want, got $rc"
+		sed 's/^/    /' "$TEST_TMP/last.err" | head -5
+	fi
+}
+
+# check_grep WHAT PATTERN FILE
+check_grep() {
+	if grep -qE -- "$2" "$3"; then ok "$1"; else
+		not_ok "$1: /$2/ not in $3:"
+		sed 's/^/    /' "$3" | head -20
+	fi
+}
+
+# wait_gone PID: until the process has exited (and been reaped)
+wait_gone() {
+	for _ in $(seq 100); do [ -d "/proc/$1" ] || return 0; sleep 0.05; done
+	return 1
+}
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+finish() {
+	echo "# $TESTS_PASSED checks passed, $TESTS_FAILED failed"
+	[ "$TESTS_FAILED" -eq 0 ] && [ "$TESTS_PASSED" -gt 0 ]
+}
+
+require_root_cgroup2() {
+	[ "$(id -u)" = 0 ] || skip "needs root to create cgroups and pin memory (run the suite as root)"
+	CG_MOUNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -n "$CG_MOUNT" ] || skip "no cgroup2 hierarchy mounted"
+	CG_OWN=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	CG_OWN=${CG_OWN%/}
+	[ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" != 2 ] ||
+		skip "io_uring is disabled (kernel.io_uring_disabled=2): pinhog cannot pin"
+}
+
+# Makes the test's own subtree below this process's cgroup and registers the clean-up:
+# every process in it is killed (they are all the test's own) and every cgroup removed.
+# Sets TEST_CG (path relative to the cgroup2 mount) and TEST_CG_DIR (absolute).
+make_test_cgroup() {
+	TEST_CG=$CG_OWN/pind-test-$$
+	TEST_CG_DIR=$CG_MOUNT$TEST_CG
+	mkdir "$TEST_CG_DIR"
+}
+
+cleanup() {
+	local d p
+	[ -n "${TEST_TMP:-}" ] && rm -rf "$TEST_TMP"
+	[ -n "${TEST_CG_DIR:-}" ] && [ -d "$TEST_CG_DIR" ] || return 0
+	find "$TEST_CG_DIR" -depth -type d | while read -r d; do
+		[ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null
+		if [ -f "$d/cgroup.kill" ]; then
+			echo 1 >"$d/cgroup.kill" 2>/dev/null
+		else
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		fi
+		for _ in $(seq 50); do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+	done
+	[ -d "$TEST_CG_DIR" ] && echo "cleanup: could not remove $TEST_CG_DIR" >&2
+	return 0
+}
+
+# start_pinhog VAR CGROUP_REL [pinhog options...]: starts a pinhog in $TEST_CG_DIR/CGROUP_REL,
+# waits until it is ready, stores its pid in VAR.
+start_pinhog() {
+	local var=$1 rel=$2 ready
+	shift 2
+	ready=$TEST_TMP/ready.$RANDOM$RANDOM
+	mkdir -p "$TEST_CG_DIR/$rel"
+	"$PINHOG" --cgroup "$TEST_CG_DIR/$rel" --ready-file "$ready" "$@" >/dev/null &
+	disown # killed by the test or its clean-up; no job-control noise
+	for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.05; done
+	if [ ! -s "$ready" ]; then
+		not_ok "pinhog $* in $rel did not get ready"
+		return 1
+	fi
+	printf -v "$var" '%s' "$(cat "$ready")"
+}
+
+test_setup() {
+	: "${PINCTL:?PINCTL must point to the pinctl binary}"
+	: "${PINHOG:?PINHOG must point to the pinhog binary}"
+	TEST_TMP=$(mktemp -d)
+	trap cleanup EXIT
+}
+
+MiB=$((1024 * 1024))
