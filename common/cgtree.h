@@ -62,7 +62,9 @@ CgNode *cg_node_unit(CgNode *n);
 bool cg_node_is_group(const CgNode *n);
 
 /* Resolves a budget name below the root: "/rel/path" (relative to the root), a slice
- * (by systemd's nesting), or a service or scope wherever it is (the shallowest).
+ * (by systemd's nesting, starting at the root: a user manager's root holds its own
+ * app.slice; "-.slice" is the root itself), or a service or scope wherever it is below
+ * the root (the shallowest).
  * -EINVAL for a name that is neither a unit name nor a clean path, -ENOENT when no
  * such cgroup exists. */
 int cg_tree_resolve(CgTree *t, const char *name, CgNode **ret);

@@ -65,7 +65,8 @@ static int for_each_line(const char *buf, size_t len, int (*fn)(const char *, si
 	return 0;
 }
 
-/* If line is "KEY:<tab>value", returns a pointer to value and its length. */
+/* If line is "KEY:<tab>value", returns a pointer to value and its length. The kernel
+ * separates with one tab; a name may itself begin with blanks, so only that one goes. */
 static const char *status_value(const char *line, size_t l, const char *key, size_t *ret_len)
 {
 	size_t k = strlen(key);
@@ -74,7 +75,7 @@ static const char *status_value(const char *line, size_t l, const char *key, siz
 		return NULL;
 	const char *v = line + k + 1;
 	size_t vl = l - k - 1;
-	while (vl > 0 && is_blank(*v))
+	if (vl > 0 && *v == '\t')
 		v++, vl--;
 	*ret_len = vl;
 	return v;
@@ -98,9 +99,9 @@ static int parse_pid_value(const char *v, size_t vl, pid_t *ret)
 	uint64_t u;
 	int r = parse_u64(v, vl, &u);
 	if (r < 0)
-		return r;
+		return -EBADMSG;
 	if (u == 0 || u > INT32_MAX)
-		return -ERANGE;
+		return -EBADMSG;
 	*ret = (pid_t)u;
 	return 0;
 }

@@ -21,8 +21,9 @@ typedef struct ProcStatus {
 } ProcStatus;
 
 /* Parses a /proc/PID/status buffer (need not be NUL-terminated). Name, Pid and Tgid are
- * required; VmPin and VmLck are optional (both or neither). -EBADMSG for a malformed
- * or missing required line, -ERANGE for a kB value whose byte count overflows. */
+ * required (Pid and Tgid in 1..INT32_MAX); VmPin and VmLck are optional (both or
+ * neither). -EBADMSG for a malformed or missing required line, -ERANGE for a kB value
+ * whose byte count overflows. */
 int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
 
 /* Parses "  1234 kB" (leading blanks, decimal, " kB") into bytes. -EBADMSG, -ERANGE. */

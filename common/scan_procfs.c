@@ -60,12 +60,16 @@ static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, 
 	if (!st.has_vm || (st.pinned == 0 && st.locked == 0))
 		return 0;
 	n = read_small_file_at(dfd, "cgroup", p->buf, sizeof(p->buf));
-	r = n < 0 ? (int)n : proc_cgroup_find(p->buf, (size_t)n, p->cgroup_key, &cgroup);
-	if (r < 0) {
-		if (vanished(r) || n == 0)
+	if (n <= 0) {
+		if (n == 0 || vanished((int)n))
 			stats->vanished++;
 		else
 			stats->malformed++;
+		return 0;
+	}
+	/* read, but without the primary hierarchy's line: not an exit, a mismatch */
+	if (proc_cgroup_find(p->buf, (size_t)n, p->cgroup_key, &cgroup) < 0) {
+		stats->malformed++;
 		return 0;
 	}
 	PinRecord rec = {

@@ -7,7 +7,6 @@
  * announces readiness and then holds everything until SIGTERM or SIGINT.
  * Optionally keeps pinning more memory at a fixed interval.
  */
-#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
