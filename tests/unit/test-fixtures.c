@@ -1,316 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cglayout.h"
 #include "cgtree.h"
+#include "fixture.h"
 #include "macro.h"
 #include "measure.h"
 #include "memcg.h"
 #include "procfs.h"
 #include "scan.h"
+#include "testutil.h"
 
-/* Fake /proc and cgroupfs trees below a temporary directory, measured end to end. */
-
-#define KB(x) (UINT64_C(x) * 1024)
-
-/* snprintf into an array, failing the test on truncation */
-#define xsnprintf(buf, ...)                                                                        \
-	ck_assert_int_lt(snprintf(buf, sizeof(buf), __VA_ARGS__), (int)sizeof(buf))
-
-#define VM1_SCOPE  "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope"
-#define LIBVIRT    VM1_SCOPE "/libvirt"
-#define EMULATOR   VM1_SCOPE "/libvirt/emulator"
-#define VM2        "/machine.slice/vm2.service"
-#define QEMU_SLICE "/machine.slice/machine-qemu.slice"
-#define VM3_SCOPE  QEMU_SLICE "/machine-qemu\\x2d2\\x2dvm3.scope"
-#define SESSION    "/user.slice/user-1000.slice/session-1.scope"
-#define AUX_VM2    "/aux/deep/vm2.service"        /* deeper namesakes of VM2, walked */
-#define LATE_VM2   "/user.slice/late/vm2.service" /* before and after it */
-#define GHOST      "/machine.slice/ghost.scope"
-#define GHOST_SUB  GHOST "/payload" /* in a cgroup file only, not in cgroupfs */
-
-/* the cgroups in cgroupfs (with their parents) */
-static const char *const cgroup_dirs[] = {EMULATOR, VM2,     VM3_SCOPE, "/system.slice",
-					  SESSION,  AUX_VM2, LATE_VM2};
-
-/* The processes below pin or lock (in kB) as follows; -1: no Vm lines (kernel thread). */
-enum { P_OK, P_FORGED, P_GARBAGE, P_NO_CGROUP, P_EMPTY };
-static const struct {
-	const char *dir, *name;
-	long pid; /* as the status file says */
-	const char *cgroup;
-	long pin_kb, lck_kb;
-	int kind;
-} fake_procs[] = {
-    {"2", "kthreadd", 2, "/", -1, -1, P_OK},
-    {"100", "qemu-vm1", 100, EMULATOR, 1048576, 2048, P_OK},
-    {"101", "vm1-helper", 101, VM1_SCOPE, 4, 0, P_OK},
-    {"200", "vm2", 200, VM2, 0, 512, P_OK},
-    {"300", "journald", 300, "/system.slice", 16, 8, P_OK},
-    {"400", "idle", 400, "/system.slice", 0, 0, P_OK},
-    {"500", "forged", 501, VM2, 256, 256, P_FORGED}, /* Pid != directory name */
-    {"600", NULL, 600, "/system.slice", 0, 0, P_GARBAGE},
-    {"700", "nocgroup", 700, VM2, 128, 0, P_NO_CGROUP},
-    {"800", "session", 800, SESSION, 64, 32, P_OK},
-    {"900", "ghost", 900, GHOST_SUB, 8, 0, P_OK},
-    {"1000", "exiting", 1000, "/system.slice", 0, 0, P_EMPTY},
-    {"1100", "sibling", 1100, "/machine.slicex", 4, 0, P_OK}, /* not below /machine.slice */
-    {"self", "qemu-vm1", 100, EMULATOR, 1048576, 2048, P_OK}, /* not a PID */
-};
-
-#define N_VISITED   13
-#define N_REPORTED  7
-#define N_MALFORMED 2                /* 500, 600 */
-#define N_VANISHED  2                /* 700 (no cgroup file), 1000 (empty status) */
-#define TOTAL_PIN   KB(1048672)      /* 1048576 + 4 + 16 + 64 + 8 + 4 */
-#define TOTAL_LCK   KB(2600)         /* 2048 + 512 + 8 + 32 */
-#define MACHINE_PIN KB(1048588)      /* 1048576 + 4 + 8 */
-#define MACHINE_LCK KB(2560)         /* 2048 + 512 */
-#define FOLL_PAGES  UINT64_C(263000) /* 300000 acquired - 37000 released */
-
-static const char meminfo[] = "MemTotal:       16315204 kB\nMemFree:         1234 kB\n"
-			      "Mlocked:            2600 kB\n";
-static const char vmstat[] = "nr_free_pages 300\nnr_mlock 650\nnr_foll_pin_acquired 300000\n"
-			     "nr_foll_pin_released 37000\ncompact_stall_x 99\ncompact_stall 7\n"
-			     "compact_fail 3\ncompact_success 4\n";
-
-/* ---- temporary trees ---- */
-
-static char base_dir[PATH_MAX]; /* per TCase; its teardown also catches failed tests' trees */
-static char tmp_root[PATH_MAX]; /* per test */
-
-static int remove_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	ck_assert_msg(nftw(path, remove_cb, 16, FTW_DEPTH | FTW_PHYS) == 0, "removing %s: %s", path,
-		      strerror(errno));
-	ck_assert_int_eq(access(path, F_OK), -1);
-}
-
-static void base_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	xsnprintf(base_dir, "%s/pind-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(base_dir));
-}
-
-static void base_teardown(void)
-{
-	rm_rf(base_dir);
-}
-
-static void tmp_new(void)
-{
-	xsnprintf(tmp_root, "%s/t-XXXXXX", base_dir);
-	ck_assert_ptr_nonnull(mkdtemp(tmp_root));
-}
-
-/* Creates path and its missing parents (path is modified on the way, then restored). */
-static void mkdir_p(char *path)
-{
-	char *slash = strrchr(path, '/');
-
-	if (access(path, F_OK) == 0 || !slash || slash == path)
-		return;
-	*slash = 0;
-	mkdir_p(path);
-	*slash = '/';
-	ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", path,
-		      strerror(errno));
-}
-
-/* Writes content to tmp_root/<formatted name>, creating the directories on the way. */
-__attribute__((format(printf, 2, 3))) static void put(const char *content, const char *fmt, ...)
-{
-	char rel[PATH_MAX], path[PATH_MAX + 16];
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert_int_lt(vsnprintf(rel, sizeof(rel), fmt, ap), (int)sizeof(rel));
-	va_end(ap);
-	xsnprintf(path, "%s/%s", tmp_root, rel);
-	char *slash = strrchr(path, '/');
-	*slash = 0;
-	mkdir_p(path);
-	*slash = '/';
-	FILE *f = fopen(path, "we");
-	ck_assert_msg(f, "%s: %s", path, strerror(errno));
-	fputs(content, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-/* ---- the fixture ---- */
-
-typedef enum { FX_V2, FX_HYBRID, FX_LEGACY, FX_N } FxKind;
-
-static struct {
-	char proc[PATH_MAX], unified[PATH_MAX], systemd[PATH_MAX], memory[PATH_MAX];
-	CgLayout layout;
-	Scanner *scanner;
-	Snapshot snap;
-} fx;
-
-static char *status_text(const char *name, long pid, long pin_kb, long lck_kb)
-{
-	char vm[256] = "", *s = NULL;
-
-	if (pin_kb >= 0)
-		snprintf(vm, sizeof(vm),
-			 "VmPeak:\t  123456 kB\nVmSize:\t  123400 kB\nVmLck:\t%8ld kB\n"
-			 "VmPin:\t%8ld kB\nVmHWM:\t   20000 kB\nVmRSS:\t   19000 kB\n",
-			 lck_kb, pin_kb);
-	ck_assert_int_ge(asprintf(&s,
-				  "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%ld\n"
-				  "Ngid:\t0\nPid:\t%ld\nPPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\n"
-				  "FDSize:\t64\n%sThreads:\t3\nSigQ:\t0/62955\n"
-				  "voluntary_ctxt_switches:\t10\n",
-				  name, pid, pid, vm),
-			 0);
-	return s;
-}
-
-/* The other hierarchies name other paths: reading the wrong line would show. */
-static char *cgroup_text(FxKind kind, const char *cg)
-{
-	char *s = NULL;
-	int r = -1;
-
-	if (kind == FX_V2)
-		r = asprintf(&s, "0::%s\n", cg);
-	else if (kind == FX_HYBRID)
-		r = asprintf(&s,
-			     "12:memory:/mem%1$s\n11:cpu,cpuacct:/cpu\n1:name=systemd:/sd%1$s\n"
-			     "0::%1$s\n",
-			     cg);
-	else
-		r = asprintf(&s, "12:memory:/mem%1$s\n11:cpu,cpuacct:/cpu\n1:name=systemd:%1$s\n",
-			     cg);
-	ck_assert_int_ge(r, 0);
-	return s;
-}
-
-static void put_procs(FxKind kind)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(fake_procs); i++) {
-		const char *dir = fake_procs[i].dir;
-		_cleanup_free_ char *status = NULL, *cgroup = NULL;
-
-		if (fake_procs[i].kind == P_GARBAGE)
-			status = strdup("this is not\na status file\n\x01\x02\x03");
-		else if (fake_procs[i].kind == P_EMPTY)
-			status = strdup("");
-		else
-			status = status_text(fake_procs[i].name, fake_procs[i].pid,
-					     fake_procs[i].pin_kb, fake_procs[i].lck_kb);
-		ck_assert_ptr_nonnull(status);
-		put(status, "proc/%s/status", dir);
-		if (fake_procs[i].kind == P_NO_CGROUP)
-			continue;
-		cgroup = cgroup_text(kind, fake_procs[i].cgroup);
-		put(cgroup, "proc/%s/cgroup", dir);
-	}
-	put(meminfo, "proc/meminfo");
-	put(vmstat, "proc/vmstat");
-}
-
-static void put_cgroup_dirs(const char *hier)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(cgroup_dirs); i++)
-		put("", "sys/%s%s/cgroup.procs", hier, cgroup_dirs[i]);
-	put("", "sys/%s/cgroup.procs", hier);
-}
-
-static void put_memcg_v2(void)
-{
-	put("2147483648\n", "sys/unified/machine.slice/memory.current");
-	put("max\n", "sys/unified/machine.slice/memory.max");
-	put("anon 1\nfile 2\nkernel 3\nunevictable 8192\nactive_anon 4\n",
-	    "sys/unified/machine.slice/memory.stat");
-	put("1048576\n", "sys/unified" VM2 "/memory.current");
-	put("4294967296\n", "sys/unified" VM2 "/memory.max");
-	put("anon 5\nfile 0\nunevictable 524288\n", "sys/unified" VM2 "/memory.stat");
-	put("4096\n", "sys/unified" VM1_SCOPE "/memory.current"); /* no memory.stat */
-	put("max\n", "sys/unified" VM1_SCOPE "/memory.max");
-}
-
-static void put_memcg_v1(void)
-{
-	put_cgroup_dirs("memory");
-	put("999999\n", "sys/memory/memory.usage_in_bytes");
-	put("9223372036854771712\n", "sys/memory/memory.limit_in_bytes");
-	put("cache 0\ntotal_unevictable 0\n", "sys/memory/memory.stat");
-	put("3145728\n", "sys/memory/machine.slice/memory.usage_in_bytes");
-	put("9223372036854771712\n", "sys/memory/machine.slice/memory.limit_in_bytes");
-	put("cache 0\nrss 1\nunevictable 4096\nhierarchical_memory_limit 9223372036854771712\n"
-	    "total_cache 0\ntotal_rss 1\ntotal_unevictable 12288\n",
-	    "sys/memory/machine.slice/memory.stat");
-	put("1000\n", "sys/memory" VM2 "/memory.usage_in_bytes");
-	put("1073741824\n", "sys/memory" VM2 "/memory.limit_in_bytes");
-	put("unevictable 4096\ntotal_unevictable 40960\n", "sys/memory" VM2 "/memory.stat");
-}
-
-static void fx_build(FxKind kind)
-{
-	const char *unified = NULL, *systemd = NULL, *memory = NULL;
-
-	tmp_new();
-	xsnprintf(fx.proc, "%s/proc", tmp_root);
-	xsnprintf(fx.unified, "%s/sys/unified", tmp_root);
-	xsnprintf(fx.systemd, "%s/sys/systemd", tmp_root);
-	xsnprintf(fx.memory, "%s/sys/memory", tmp_root);
-	put_procs(kind);
-	if (kind == FX_V2) {
-		put_cgroup_dirs("unified");
-		put("memory pids\n", "sys/unified/cgroup.controllers");
-		put_memcg_v2();
-		unified = fx.unified;
-	} else if (kind == FX_HYBRID) {
-		put_cgroup_dirs("unified");
-		put("", "sys/unified/cgroup.controllers");
-		put_memcg_v1();
-		unified = fx.unified;
-		memory = fx.memory;
-	} else {
-		put_cgroup_dirs("systemd");
-		put_memcg_v1();
-		systemd = fx.systemd;
-		memory = fx.memory;
-	}
-	ck_assert_int_eq(cg_layout_init(&fx.layout, unified, systemd, memory, NULL), 0);
-	ck_assert_int_eq(scanner_procfs_new(fx.proc, &fx.layout, &fx.scanner), 0);
-}
-
-static CgTree *fx_snapshot(const char *cgroup_root)
-{
-	snapshot_done(&fx.snap);
-	ck_assert_int_eq(snapshot_take(fx.scanner, &fx.layout, fx.proc, cgroup_root, &fx.snap), 0);
-	ck_assert_ptr_nonnull(fx.snap.tree);
-	return fx.snap.tree;
-}
-
-static void fx_done(void)
-{
-	snapshot_done(&fx.snap);
-	scanner_free(fx.scanner);
-	cg_layout_done(&fx.layout);
-	rm_rf(tmp_root);
-	memset(&fx, 0, sizeof(fx));
-}
+/* Fake /proc and cgroupfs trees below a temporary directory (fixture.h), measured end to end. */
 
 static CgNode *must_find(CgTree *t, const char *path)
 {
@@ -388,7 +95,7 @@ START_TEST(test_layout)
 	char primary[PATH_MAX + 32];
 
 	fx_build((FxKind)_i);
-	xsnprintf(primary, "%s/sys/%s", tmp_root, layout_want[_i].primary);
+	tu_xsnprintf(primary, "%s/sys/%s", fx.root, layout_want[_i].primary);
 	ck_assert_int_eq(fx.layout.mode, layout_want[_i].mode);
 	ck_assert(fx.layout.memory_v2 == layout_want[_i].memory_v2);
 	ck_assert_str_eq(cg_layout_primary(&fx.layout), primary);
@@ -414,14 +121,15 @@ START_TEST(test_layout_controllers)
 	ck_assert(!l.memory_v2);
 	cg_layout_done(&l);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		tmp_new();
-		xsnprintf(dir, "%s/unified", tmp_root);
-		put(files[i] ? files[i] : "", "unified/%s", files[i] ? "cgroup.controllers" : "x");
+		fx_tmp_new();
+		tu_xsnprintf(dir, "%s/unified", fx.root);
+		fx_put(files[i] ? files[i] : "", "unified/%s",
+		       files[i] ? "cgroup.controllers" : "x");
 		ck_assert_int_eq(cg_layout_init(&l, dir, NULL, NULL, NULL), 0);
 		ck_assert_int_eq(l.mode, CG_MODE_UNIFIED);
 		ck_assert_msg(l.memory_v2 == memory[i], "case %zu", i);
 		cg_layout_done(&l);
-		rm_rf(tmp_root);
+		tu_rm_rf(fx.root);
 	}
 }
 END_TEST
@@ -658,19 +366,19 @@ START_TEST(test_unattributed)
 		ck_assert_uint_eq(snapshot_unattributed(&fx.snap, 1), 0);
 	}
 	/* exactly what the processes show: TOTAL_PIN / 4096 = 262168 pages */
-	put("nr_foll_pin_acquired 262201\nnr_foll_pin_released 33\n", "proc/vmstat");
+	fx_put("nr_foll_pin_acquired 262201\nnr_foll_pin_released 33\n", "proc/vmstat");
 	fx_snapshot("/");
 	ck_assert_uint_eq(fx.snap.sys.foll_pinned_pages, 262168);
 	ck_assert_uint_eq(snapshot_unattributed(&fx.snap, 4096), 0);
 	ck_assert_uint_eq(snapshot_unattributed(&fx.snap, 8192), TOTAL_PIN);
 	/* released read after more pins were dropped */
-	put("nr_foll_pin_acquired 5\nnr_foll_pin_released 9\n", "proc/vmstat");
+	fx_put("nr_foll_pin_acquired 5\nnr_foll_pin_released 9\n", "proc/vmstat");
 	fx_snapshot("/");
 	ck_assert(fx.snap.sys.has_foll_pin);
 	ck_assert_uint_eq(fx.snap.sys.foll_pinned_pages, 0);
 	ck_assert_uint_eq(snapshot_unattributed(&fx.snap, 4096), 0);
 	/* a kernel without the counters (or with half of them) */
-	put("nr_free_pages 300\nnr_foll_pin_acquired 5\n", "proc/vmstat");
+	fx_put("nr_free_pages 300\nnr_foll_pin_acquired 5\n", "proc/vmstat");
 	fx_snapshot("/");
 	ck_assert(!fx.snap.sys.has_foll_pin);
 	ck_assert_uint_eq(snapshot_unattributed(&fx.snap, 4096), 0);
@@ -732,15 +440,15 @@ START_TEST(test_snapshot_errors)
 		ck_assert_uint_eq(snap.stats.visited, 77);
 	}
 	/* no /proc at all, no vmstat, no MemTotal */
-	xsnprintf(noproc, "%s/noproc", tmp_root);
+	tu_xsnprintf(noproc, "%s/noproc", fx.root);
 	ck_assert_int_eq(scanner_procfs_new(noproc, &fx.layout, &s), 0);
 	ck_assert_int_eq(snapshot_take(s, &fx.layout, noproc, "/", &snap), -ENOENT);
 	ck_assert_ptr_null(snap.tree);
 	scanner_free(s);
 	ck_assert_int_eq(sysinfo_read(noproc, &si), -ENOENT);
-	put(meminfo, "noproc/meminfo");
+	fx_put(fx_meminfo, "noproc/meminfo");
 	ck_assert_int_eq(sysinfo_read(noproc, &si), -ENOENT);
-	put("MemFree:  12 kB\n", "proc/meminfo");
+	fx_put("MemFree:  12 kB\n", "proc/meminfo");
 	ck_assert_int_eq(snapshot_take(fx.scanner, &fx.layout, fx.proc, "/", &snap), -ENOENT);
 	ck_assert_ptr_null(snap.tree);
 
@@ -761,7 +469,7 @@ END_TEST
 START_TEST(test_scan_no_primary_line)
 {
 	fx_build(FX_V2);
-	put("12:memory:/m\n1:name=systemd:/x\n", "proc/100/cgroup"); /* no "0::" line */
+	fx_put("12:memory:/m\n1:name=systemd:/x\n", "proc/100/cgroup"); /* no "0::" line */
 	fx_snapshot("/");
 	ck_assert_uint_eq(fx.snap.stats.visited, N_VISITED);
 	ck_assert_uint_eq(fx.snap.stats.reported, N_REPORTED - 1);
@@ -779,7 +487,7 @@ static Suite *fixtures_suite(void)
 	Suite *s = suite_create("fixtures");
 	TCase *tc = tcase_create("fixtures");
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_add_loop_test(tc, test_layout, 0, FX_N);
 	tcase_add_test(tc, test_layout_controllers);
 	tcase_add_loop_test(tc, test_snapshot_whole, 0, FX_N);

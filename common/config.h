@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "settings.h"
+
+/* pind.conf: [Daemon] and [Budget NAME] sections, read with inih. */
+
+typedef struct BudgetSpec {
+	char *name;     /* unit name or normalised "/cgroup/path" */
+	uint64_t max;   /* bytes; UINT64_MAX: infinity */
+	char *max_text; /* as written ("20%", "4G") */
+	bool has_max;
+	Action action;
+	bool has_action;
+	char *source; /* file it came from */
+} BudgetSpec;
+
+typedef struct Config {
+	uint64_t scan_interval_usec;
+	unsigned count; /* CountMask */
+	ScannerKind scanner;
+	Action default_action;
+	uint64_t grace_usec;
+	uint64_t kill_escalation_usec;
+	int signal;
+	char *cgroup_root;
+	char **protected; /* NULL-terminated unit names */
+	char *state_file;
+	BudgetSpec *budgets;
+	size_t n_budgets;
+} Config;
+
+/* The defaults DESIGN.md documents. Paths are as written, not below any --root. */
+int config_defaults(Config *ret);
+
+/* Reads path over the defaults. A missing file is not an error (defaults stay).
+ * mem_total resolves percentages. On a bad file, returns -EINVAL and *ret_error says
+ * "FILE:LINE: KEY: what is wrong"; *ret is untouched. */
+int config_load(const char *path, uint64_t mem_total, Config *ret, char **ret_error);
+
+void config_done(Config *c);
+void budget_spec_done(BudgetSpec *b);
+
+/* The protected list contains name. */
+bool config_is_protected(const Config *c, const char *name);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "cgtree.h"
+#include "macro.h"
+#include "procfs.h"
+#include "settings.h"
+#include "unitname.h"
+
+static const char *const action_names[_ACTION_MAX] = {
+    [ACTION_LOG] = "log",
+    [ACTION_FREEZE] = "freeze",
+    [ACTION_SIGNAL] = "signal",
+    [ACTION_KILL] = "kill",
+};
+
+static const char *const scanner_names[_SCANNER_MAX] = {
+    [SCANNER_AUTO] = "auto",
+    [SCANNER_BPF] = "bpf",
+    [SCANNER_PROCFS] = "procfs",
+};
+
+static int lookup(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const char *action_to_string(Action a)
+{
+	return a >= 0 && a < _ACTION_MAX ? action_names[a] : NULL;
+}
+
+int action_from_string(const char *s, Action *ret)
+{
+	int i = lookup(action_names, _ACTION_MAX, s);
+	if (i < 0)
+		return i;
+	*ret = (Action)i;
+	return 0;
+}
+
+const char *scanner_to_string(ScannerKind k)
+{
+	return k >= 0 && k < _SCANNER_MAX ? scanner_names[k] : NULL;
+}
+
+int scanner_from_string(const char *s, ScannerKind *ret)
+{
+	int i = lookup(scanner_names, _SCANNER_MAX, s);
+	if (i < 0)
+		return i;
+	*ret = (ScannerKind)i;
+	return 0;
+}
+
+int count_from_string(const char *s, unsigned *ret_mask)
+{
+	static const struct {
+		const char *s;
+		unsigned mask;
+	} table[] = {
+	    {"pinned", COUNT_PINNED},
+	    {"locked", COUNT_LOCKED},
+	    {"pinned,locked", COUNT_PINNED | COUNT_LOCKED},
+	    {"locked,pinned", COUNT_PINNED | COUNT_LOCKED},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (strcmp(table[i].s, s) == 0) {
+			*ret_mask = table[i].mask;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *count_to_string(unsigned mask)
+{
+	switch (mask) {
+	case COUNT_PINNED:
+		return "pinned";
+	case COUNT_LOCKED:
+		return "locked";
+	case COUNT_PINNED | COUNT_LOCKED:
+		return "pinned,locked";
+	}
+	return NULL;
+}
+
+int signal_from_string(const char *s, int *ret)
+{
+	uint64_t n;
+
+	if (parse_u64(s, strlen(s), &n) == 0) {
+		if (n < 1 || n > (uint64_t)SIGRTMAX)
+			return -ERANGE;
+		*ret = (int)n;
+		return 0;
+	}
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int sig = 1; sig < SIGRTMIN; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+		if (abbrev && strcmp(abbrev, s) == 0) {
+			*ret = sig;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool budget_name_is_valid(const char *name)
+{
+	_cleanup_free_ char *norm = NULL;
+
+	if (name[0] != '/')
+		return unit_name_is_valid(name);
+	return cg_path_normalize(name, &norm) == 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+/* The small vocabularies of pind.conf and unit files, one parser and one name each. */
+
+typedef enum {
+	ACTION_LOG,
+	ACTION_FREEZE,
+	ACTION_SIGNAL,
+	ACTION_KILL,
+	_ACTION_MAX,
+} Action;
+
+typedef enum {
+	COUNT_PINNED = 1 << 0,
+	COUNT_LOCKED = 1 << 1,
+} CountMask;
+
+typedef enum {
+	SCANNER_AUTO,
+	SCANNER_BPF,
+	SCANNER_PROCFS,
+	_SCANNER_MAX,
+} ScannerKind;
+
+const char *action_to_string(Action a);
+int action_from_string(const char *s, Action *ret);
+
+/* "pinned", "locked", "pinned,locked" (either order, no blanks). */
+int count_from_string(const char *s, unsigned *ret_mask);
+const char *count_to_string(unsigned mask);
+
+const char *scanner_to_string(ScannerKind k);
+int scanner_from_string(const char *s, ScannerKind *ret);
+
+/* "SIGTERM", "TERM" or a number 1..SIGRTMAX. */
+int signal_from_string(const char *s, int *ret);
+
+/* A budget name: a slice, service or scope name, or a cgroup path starting with '/'
+ * (normalised, no "." or ".."). */
+bool budget_name_is_valid(const char *name);
