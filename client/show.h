@@ -4,12 +4,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "budgets.h"
 #include "cglayout.h"
 #include "measure.h"
 #include "view.h"
 
 typedef struct ShowContext {
 	Snapshot *snap;
+	const BudgetSet *budgets;
+	unsigned count; /* what budgets count: CountMask */
 	const CgLayout *layout;
 	const char *backend; /* scanner name */
 	bool legend;

@@ -78,14 +78,38 @@ static int cgroups_of(CgNode *n, unsigned depth, void *userdata)
 	return 0;
 }
 
+static json_object *budget_json(const ShowContext *c, const Budget *b, const CgNode *n)
+{
+	if (!b)
+		return NULL;
+	json_object *o = json_object_new_object();
+	uint64_t usage = group_usage(n, c->count);
+	add(o, "name", json_object_new_string(b->name));
+	add(o, "max", json_bytes(b->max));
+	add(o, "max_text", json_object_new_string(b->max_text));
+	add(o, "source", json_object_new_string(b->max_source));
+	add(o, "action", json_object_new_string(action_to_string(b->action)));
+	add(o, "action_source", b->action_source ? json_object_new_string(b->action_source) : NULL);
+	add(o, "usage", json_bytes(usage));
+	add(o, "over", json_object_new_boolean(usage > b->max));
+	add(o, "cgroup", n ? json_object_new_string(n->path) : NULL);
+	return o;
+}
+
 static json_object *group_json(const ShowContext *c, const GroupView *g, bool full)
 {
 	json_object *o = json_object_new_object();
 	CgNode *n = g->node;
 
 	add(o, "name", json_object_new_string(g->name));
+	if (!n) {
+		add(o, "cgroup", NULL);
+		add(o, "budget", budget_json(c, g->budget, NULL));
+		return o;
+	}
 	add(o, "unit", json_object_new_boolean(n->is_unit));
 	add_sums(o, n);
+	add(o, "budget", budget_json(c, g->budget, n));
 	if (!full)
 		return o;
 
@@ -113,11 +137,27 @@ static json_object *group_json(const ShowContext *c, const GroupView *g, bool fu
 	return o;
 }
 
+/* Every budget in force, with its group's usage when the group exists now. */
+static json_object *budgets_json(const ShowContext *c)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; c->budgets && i < c->budgets->n; i++) {
+		const Budget *b = &c->budgets->budgets[i];
+		CgNode *n = NULL;
+		if (cg_tree_resolve(c->snap->tree, b->name, &n) < 0)
+			n = NULL;
+		json_object_array_add(a, budget_json(c, b, n));
+	}
+	return a;
+}
+
 static json_object *envelope(const ShowContext *c)
 {
 	json_object *o = json_object_new_object();
 	add(o, "source", json_object_new_string("direct"));
 	add(o, "cgroup_root", json_object_new_string(c->snap->tree->root->path));
+	add(o, "count", json_object_new_string(count_to_string(c->count)));
 	return o;
 }
 
@@ -158,6 +198,7 @@ int show_status_json(const ShowContext *c, const View *v)
 	for (size_t i = 0; i < v->n_groups; i++)
 		json_object_array_add(groups, group_json(c, &v->groups[i], true));
 	add(o, "groups", groups);
+	add(o, "budgets", budgets_json(c));
 	return emit(c, o);
 }
 
@@ -169,6 +210,7 @@ int show_list_json(const ShowContext *c, const View *v)
 	for (size_t i = 0; i < v->n_groups; i++)
 		json_object_array_add(groups, group_json(c, &v->groups[i], false));
 	add(o, "groups", groups);
+	add(o, "budgets", budgets_json(c));
 	return emit(c, o);
 }
 

@@ -63,6 +63,44 @@ static void show_top(const ShowContext *c, CgNode *n)
 	view_done(&pv);
 }
 
+#define BAR_WIDTH 20
+
+static unsigned percent(uint64_t usage, uint64_t max)
+{
+	if (max == UINT64_MAX)
+		return 0;
+	if (max == 0)
+		return usage > 0 ? 999 : 0;
+	long double p = (long double)usage * 100 / (long double)max;
+	return p > 999 ? 999 : (unsigned)p;
+}
+
+static void show_budget(const ShowContext *c, const GroupView *g)
+{
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], bar[BAR_WIDTH + 1];
+	const Budget *bu = g->budget;
+	uint64_t usage = group_usage(g->node, c->count);
+
+	if (!bu) {
+		fprintf(c->out, "      Budget: none\n");
+		return;
+	}
+	unsigned filled = bu->max == UINT64_MAX ? 0
+			  : bu->max == 0
+			      ? (usage > 0 ? BAR_WIDTH : 0)
+			      : (unsigned)((long double)(usage > bu->max ? bu->max : usage) *
+					   BAR_WIDTH / (long double)bu->max);
+	for (unsigned i = 0; i < BAR_WIDTH; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[BAR_WIDTH] = 0;
+	fprintf(c->out, "      Budget: %s of %s (%u%%) [%s] %s%s\n", sz(a, usage), sz(b, bu->max),
+		percent(usage, bu->max), bar, usage > bu->max ? "OVER, " : "",
+		action_to_string(bu->action));
+	fprintf(c->out, "              PinnedMemoryMax=%s from %s\n", bu->max_text, bu->max_source);
+	fprintf(c->out, "              action from %s\n",
+		bu->action_source ? bu->action_source : "DefaultAction=");
+}
+
 /* Tree branches like systemctl status: one column of "│ " or "  " per ancestor level,
  * "├─" or "└─" before the entry. last[d]: the entry at depth d is its parent's last. */
 static void branch(FILE *out, const bool *last, unsigned depth)
@@ -92,7 +130,14 @@ static void show_block(const ShowContext *c, const View *v, size_t top, size_t e
 	bool last[64] = {};
 
 	fprintf(c->out, "\n● %s\n", g->name);
+	if (!g->node) {
+		fprintf(c->out, "      CGroup: none now\n");
+		show_budget(c, g);
+		return;
+	}
 	fprintf(c->out, "      CGroup: %s\n", g->node->path);
+	if (g->budget)
+		show_budget(c, g);
 	fprintf(c->out, "      Pinned: %s (locked: %s) in %u process%s\n",
 		sz(a, g->node->pinned_sum), sz(b, g->node->locked_sum), g->node->nprocs_sum,
 		g->node->nprocs_sum == 1 ? "" : "es");
@@ -108,6 +153,9 @@ static void show_block(const ShowContext *c, const View *v, size_t top, size_t e
 		if (s->node->nprocs_sum > 0)
 			fprintf(c->out, ", %u proc%s", s->node->nprocs_sum,
 				s->node->nprocs_sum == 1 ? "" : "s");
+		if (s->budget)
+			fprintf(c->out, "; budget %s (%u%%)", sz(a, s->budget->max),
+				percent(group_usage(s->node, c->count), s->budget->max));
 		fputc('\n', c->out);
 	}
 }
@@ -138,16 +186,22 @@ static int name_width(const View *v, int min)
 
 int show_list_text(const ShowContext *c, const View *v)
 {
-	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], m[FORMAT_BYTES_MAX], u[8];
 	int w = name_width(v, 4);
 
 	if (c->legend)
-		fprintf(c->out, "%-*s %9s %9s %5s %s\n", w, "NAME", "PINNED", "LOCKED", "PROCS",
-			"CGROUP");
+		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %s\n", w, "NAME", "PINNED", "LOCKED",
+			"MAX", "USE", "ACTION", "SOURCE");
 	for (size_t i = 0; i < v->n_groups; i++) {
-		const CgNode *n = v->groups[i].node;
-		fprintf(c->out, "%-*s %9s %9s %5u %s\n", w, v->groups[i].name, sz(a, n->pinned_sum),
-			sz(b, n->locked_sum), n->nprocs_sum, n->path);
+		const GroupView *g = &v->groups[i];
+		const CgNode *n = g->node;
+		const Budget *bu = g->budget;
+		if (bu && bu->max != UINT64_MAX)
+			snprintf(u, sizeof(u), "%u%%", percent(group_usage(n, c->count), bu->max));
+		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %s\n", w, g->name,
+			n ? sz(a, n->pinned_sum) : "-", n ? sz(b, n->locked_sum) : "-",
+			bu ? sz(m, bu->max) : "-", bu && bu->max != UINT64_MAX ? u : "-",
+			bu ? action_to_string(bu->action) : "-", bu ? bu->max_source : "-");
 	}
 	if (c->legend)
 		fprintf(c->out, "\n%zu group%s listed.\n", v->n_groups,

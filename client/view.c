@@ -23,7 +23,17 @@ int group_name(const CgTree *t, const CgNode *n, char **ret)
 	return 0;
 }
 
-static int push_group(View *v, const CgTree *t, CgNode *n, unsigned depth, bool top)
+uint64_t group_usage(const CgNode *n, unsigned count)
+{
+	if (!n)
+		return 0;
+	return (count & COUNT_PINNED ? n->pinned_sum : 0) +
+	       (count & COUNT_LOCKED ? n->locked_sum : 0);
+}
+
+/* Adds a group; name is the budget name to use when n is NULL. */
+static int push(View *v, const CgTree *t, const BudgetSet *b, CgNode *n, const char *name,
+		unsigned depth, bool top)
 {
 	GroupView *g = realloc(v->groups, (v->n_groups + 1) * sizeof(*g));
 	if (!g)
@@ -31,9 +41,13 @@ static int push_group(View *v, const CgTree *t, CgNode *n, unsigned depth, bool 
 	v->groups = g;
 	g = &v->groups[v->n_groups];
 	*g = (GroupView){.node = n, .depth = depth, .block_top = top};
-	int r = group_name(t, n, &g->name);
-	if (r < 0)
-		return r;
+	if (n) {
+		int r = group_name(t, n, &g->name);
+		if (r < 0)
+			return r;
+	} else if (!(g->name = strdup(name)))
+		return -ENOMEM;
+	g->budget = b ? budgets_find(b, g->name) : NULL;
 	v->n_groups++;
 	return 0;
 }
@@ -41,8 +55,8 @@ static int push_group(View *v, const CgTree *t, CgNode *n, unsigned depth, bool 
 typedef struct Collect {
 	View *v;
 	const CgTree *t;
+	const BudgetSet *b;
 	CgNode *top;
-	unsigned top_depth;
 	bool with_children;
 } Collect;
 
@@ -51,13 +65,40 @@ static bool holds_pins(const CgNode *n)
 	return n->pinned_sum > 0 || n->locked_sum > 0;
 }
 
+/* Marks the nodes of budgets and their ancestors (mark = 1: budgeted below or here). */
+static void mark_budgets(CgTree *t, const BudgetSet *b)
+{
+	for (size_t i = 0; b && i < b->n; i++) {
+		CgNode *n;
+		if (cg_tree_resolve(t, b->budgets[i].name, &n) < 0)
+			continue;
+		for (; n; n = n->parent)
+			n->mark = 1;
+	}
+}
+
+static const Budget *node_budget(const CgTree *t, const BudgetSet *b, const CgNode *n)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (!b || group_name(t, n, &name) < 0)
+		return NULL;
+	return budgets_find(b, name);
+}
+
+static bool budget_has_node(CgTree *t, const Budget *b)
+{
+	CgNode *n;
+	return cg_tree_resolve(t, b->name, &n) == 0;
+}
+
 static int collect(CgNode *n, unsigned depth, void *userdata)
 {
 	Collect *c = userdata;
 
 	if (n == c->top)
-		return push_group(c->v, c->t, n, 0, true);
-	if (!holds_pins(n))
+		return push(c->v, c->t, c->b, n, NULL, 0, true);
+	if (!holds_pins(n) && !n->mark)
 		return 1; /* nothing below either */
 	if (!cg_node_is_group(n))
 		return 0;   /* part of its unit; look below for nested units */
@@ -65,31 +106,44 @@ static int collect(CgNode *n, unsigned depth, void *userdata)
 	for (CgNode *a = n->parent; a && a != c->top; a = a->parent)
 		shown += cg_node_is_group(a);
 	(void)depth;
-	if (!c->with_children)
-		return push_group(c->v, c->t, n, 0, false) < 0 ? -ENOMEM : 0;
-	return push_group(c->v, c->t, n, shown + 1, false);
+	if (!holds_pins(n) && !node_budget(c->t, c->b, n))
+		return 0; /* on the way to a budget further down */
+	return push(c->v, c->t, c->b, n, NULL, c->with_children ? shown + 1 : 0, false);
 }
 
-int view_groups(Snapshot *s, char **names, size_t n_names, bool with_children, View *v,
-		const char **ret_bad)
+int view_groups(Snapshot *s, const BudgetSet *b, char **names, size_t n_names, bool with_children,
+		View *v, const char **ret_bad)
 {
 	CgTree *t = s->tree;
+	int r;
 
+	mark_budgets(t, b);
 	if (n_names == 0) {
-		Collect c = {.v = v, .t = t, .top = t->root, .with_children = with_children};
-		return cg_tree_visit(t->root, collect, &c);
+		Collect c = {
+		    .v = v, .t = t, .b = b, .top = t->root, .with_children = with_children};
+		r = cg_tree_visit(t->root, collect, &c);
+		for (size_t i = 0; r >= 0 && b && i < b->n; i++)
+			if (!budget_has_node(t, &b->budgets[i]))
+				r = push(v, t, b, NULL, b->budgets[i].name, 0, true);
+		return r;
 	}
 	for (size_t i = 0; i < n_names; i++) {
 		CgNode *n;
-		int r = cg_tree_resolve(t, names[i], &n);
+		r = cg_tree_resolve(t, names[i], &n);
+		if (r == -ENOENT && b && budgets_find(b, names[i])) {
+			r = push(v, t, b, NULL, names[i], 0, true);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (r < 0) {
 			*ret_bad = names[i];
 			return r;
 		}
 		if (!with_children) {
-			r = push_group(v, t, n, 0, true);
+			r = push(v, t, b, n, NULL, 0, true);
 		} else {
-			Collect c = {.v = v, .t = t, .top = n, .with_children = true};
+			Collect c = {.v = v, .t = t, .b = b, .top = n, .with_children = true};
 			r = cg_tree_visit(n, collect, &c);
 		}
 		if (r < 0)

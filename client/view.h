@@ -4,16 +4,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "budgets.h"
 #include "cgtree.h"
 #include "measure.h"
 
 /* What pinctl shows, chosen once and rendered as text or JSON. */
 
 typedef struct GroupView {
-	CgNode *node;
-	char *name;     /* budget name: unit name, "/rel/path" for a plain cgroup, "/" root */
-	unsigned depth; /* in the shown tree; 0 for a block's top */
-	bool block_top; /* the group a status block is about */
+	CgNode *node;         /* NULL: a budget whose cgroup does not exist now */
+	char *name;           /* budget name: unit name, "/rel/path" for a plain cgroup, "/" root */
+	unsigned depth;       /* in the shown tree; 0 for a block's top */
+	bool block_top;       /* the group a status block is about */
+	const Budget *budget; /* NULL when none */
 } GroupView;
 
 typedef struct View {
@@ -24,16 +26,20 @@ typedef struct View {
 } View;
 
 /* Groups to show: for each name (or the root when there are none), the group itself,
- * then its descendant groups that hold pins, parents first. with_children=false keeps
- * only the named groups (or, without names, every group holding pins).
- * -EINVAL / -ENOENT name the failing argument through *ret_bad. */
-int view_groups(Snapshot *s, char **names, size_t n_names, bool with_children, View *v,
-		const char **ret_bad);
+ * then its descendant groups that hold pins or have a budget, parents first; without
+ * names, budgets whose cgroup does not exist now follow, each as a block of its own.
+ * with_children=false lists the groups flat (for list). A failing name is returned
+ * through *ret_bad (-EINVAL: invalid; -ENOENT: neither a cgroup nor a budget). */
+int view_groups(Snapshot *s, const BudgetSet *b, char **names, size_t n_names, bool with_children,
+		View *v, const char **ret_bad);
 
 /* Processes holding pins below node, largest (pinned + locked) first. */
 int view_procs(CgNode *node, View *v);
 
 /* The group name of a node, relative to the snapshot's root. */
 int group_name(const CgTree *t, const CgNode *n, char **ret);
+
+/* What a budget counts of a group: pinned, locked or both (CountMask). */
+uint64_t group_usage(const CgNode *n, unsigned count);
 
 void view_done(View *v);

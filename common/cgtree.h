@@ -27,6 +27,7 @@ typedef struct CgNode {
 	uint64_t pinned_sum, locked_sum; /* of the whole subtree */
 	unsigned nprocs, nprocs_sum;     /* processes holding pins */
 	CgProc *procs;
+	unsigned mark; /* free for the caller (views mark what to show) */
 } CgNode;
 
 typedef struct CgTree {

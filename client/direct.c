@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* status, list and ps, measured by pinctl itself: /proc, cgroupfs, pind.conf, unit files. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cglayout.h"
+#include "macro.h"
+#include "measure.h"
+#include "pinctl.h"
+#include "scan.h"
+#include "show.h"
+#include "sources.h"
+#include "view.h"
+
+static int name_error(int r, const char *name)
+{
+	if (r == -ENOENT) {
+		fprintf(stderr, "pinctl: no such group: %s\n", name);
+		return EXIT_NO_GROUP;
+	}
+	if (r == -EINVAL) {
+		fprintf(stderr,
+			"pinctl: invalid name '%s': expected a slice, service or scope name, or "
+			"a cgroup path starting with '/'\n",
+			name);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "pinctl: %s: %s\n", name, strerror(-r));
+	return EXIT_FAIL;
+}
+
+typedef int (*show_fn)(const ShowContext *c, const View *v);
+
+typedef struct Direct {
+	CgLayout layout;
+	Scanner *scanner;
+	Snapshot snap;
+	Sources sources;
+	BudgetSet budgets;
+	bool have_sources;
+	bool sources_failed;
+} Direct;
+
+static void direct_done(Direct *d)
+{
+	budgets_done(&d->budgets);
+	if (d->have_sources)
+		sources_done(&d->sources);
+	snapshot_done(&d->snap);
+	if (d->scanner)
+		scanner_free(d->scanner);
+	cg_layout_done(&d->layout);
+}
+
+/* Measures and reads the budgets. A bad configuration file is reported and leaves the
+ * budgets out, not the measurement; it makes the command fail in the end. */
+static int direct_load(const Args *a, Direct *d)
+{
+	_cleanup_free_ char *error = NULL;
+	SysInfo si;
+	int r;
+
+	r = sysinfo_read(a->proc_root, &si);
+	if (r < 0) {
+		fprintf(stderr, "pinctl: reading %s/meminfo: %s\n", a->proc_root, strerror(-r));
+		return EXIT_FAIL;
+	}
+	r = sources_load(a->root, a->user, si.mem_total, &d->sources, &error);
+	if (r < 0) {
+		fprintf(stderr, "pinctl: %s; budgets are not shown\n",
+			error ? error : strerror(-r));
+		d->sources_failed = true;
+	} else
+		d->have_sources = true;
+
+	const char *cgroup_root = d->have_sources ? sources_cgroup_root(&d->sources, a->cgroup_root)
+						  : (a->cgroup_root ? a->cgroup_root : "/");
+	r = cg_layout_discover(&d->layout);
+	if (r < 0) {
+		fprintf(stderr, "pinctl: cannot find the cgroup hierarchies: %s\n", strerror(-r));
+		return EXIT_FAIL;
+	}
+	r = scanner_procfs_new(a->proc_root, &d->layout, &d->scanner);
+	if (r >= 0)
+		r = snapshot_take(d->scanner, &d->layout, a->proc_root, cgroup_root, &d->snap);
+	if (r < 0) {
+		if (r == -EINVAL)
+			fprintf(stderr, "pinctl: invalid cgroup root '%s'\n", cgroup_root);
+		else
+			fprintf(stderr, "pinctl: measuring below cgroup root %s failed: %s\n",
+				cgroup_root, strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (d->have_sources) {
+		r = sources_budgets(&d->sources, d->snap.tree, &d->budgets);
+		if (r < 0) {
+			fprintf(stderr, "pinctl: building budgets: %s\n", strerror(-r));
+			return EXIT_FAIL;
+		}
+	}
+	return EXIT_OK;
+}
+
+int run_show(const Args *a)
+{
+	Direct d = {};
+	View v = {};
+	const char *bad = NULL;
+	show_fn show;
+	int r, ret;
+
+	bool is_status = strcmp(a->command, "status") == 0, is_ps = strcmp(a->command, "ps") == 0;
+	if ((!is_status && !is_ps && a->n_args > 0) || (is_ps && a->n_args > 1)) {
+		fprintf(stderr, "pinctl: too many arguments for '%s'\n", a->command);
+		return EXIT_USAGE;
+	}
+	ret = direct_load(a, &d);
+	if (ret != EXIT_OK) {
+		direct_done(&d);
+		return ret;
+	}
+	fprintf(stderr, "pinctl: pind is not reachable; measuring /proc and cgroupfs directly.\n");
+
+	r = 0;
+	if (is_ps) {
+		CgNode *n = d.snap.tree->root;
+		if (a->n_args == 1)
+			r = cg_tree_resolve(d.snap.tree, a->args[0], &n);
+		if (r < 0)
+			bad = a->args[0];
+		else
+			r = view_procs(n, &v);
+		show = a->json ? show_ps_json : show_ps_text;
+	} else {
+		r = view_groups(&d.snap, &d.budgets, a->args, a->n_args, is_status, &v, &bad);
+		show = is_status ? (a->json ? show_status_json : show_status_text)
+				 : (a->json ? show_list_json : show_list_text);
+	}
+	if (r < 0) {
+		ret = bad ? name_error(r, bad) : (fprintf(stderr, "pinctl: %s\n", strerror(-r)), 1);
+	} else {
+		ShowContext c = {
+		    .snap = &d.snap,
+		    .budgets = &d.budgets,
+		    .count = d.have_sources ? d.sources.config.count
+					    : (unsigned)(COUNT_PINNED | COUNT_LOCKED),
+		    .layout = &d.layout,
+		    .backend = d.scanner->ops->name,
+		    .legend = a->legend,
+		    .out = stdout,
+		};
+		r = show(&c, &v);
+		if (r < 0 || fflush(stdout) != 0) {
+			fprintf(stderr, "pinctl: writing output failed\n");
+			ret = EXIT_FAIL;
+		} else if (d.sources_failed)
+			ret = EXIT_FAIL;
+	}
+	view_done(&v);
+	direct_done(&d);
+	return ret;
+}

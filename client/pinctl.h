@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_DENIED = 4,
+	EXIT_NO_GROUP = 5,
+};
+
+typedef struct Args {
+	bool json;
+	bool legend;
+	bool user;
+	bool runtime;
+	const char *root;        /* --root; "/" when not given */
+	const char *cgroup_root; /* --cgroup-root; NULL: CgroupRoot= from pind.conf */
+	const char *proc_root;
+	const char *command;
+	char **args;
+	size_t n_args;
+} Args;
+
+/* status, list, ps: measured here. */
+int run_show(const Args *a);
+
+/* set-property NAME KEY=VALUE... */
+int run_set_property(const Args *a);
