@@ -64,8 +64,13 @@ make_test_cgroup() {
 	mkdir "$TEST_CG_DIR"
 }
 
+# track_pid PID: a background process of the test's own, killed by the clean-up
+TEST_PIDS=""
+track_pid() { TEST_PIDS="$TEST_PIDS $1"; }
+
 cleanup() {
 	local d p
+	for p in $TEST_PIDS; do kill -9 "$p" 2>/dev/null; done
 	[ -n "${TEST_TMP:-}" ] && rm -rf "$TEST_TMP"
 	[ -n "${TEST_CG_DIR:-}" ] && [ -d "$TEST_CG_DIR" ] || return 0
 	find "$TEST_CG_DIR" -depth -type d | while read -r d; do
