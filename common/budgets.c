@@ -113,7 +113,8 @@ int budgets_build(const Config *c, const UnitIndex *idx, const char *const *seen
 		budgets_done(&s);
 		return r;
 	}
-	qsort(s.budgets, s.n, sizeof(*s.budgets), cmp_budget);
+	if (s.n > 1)
+		qsort(s.budgets, s.n, sizeof(*s.budgets), cmp_budget);
 	*ret = s;
 	return 0;
 }
@@ -121,5 +122,7 @@ int budgets_build(const Config *c, const UnitIndex *idx, const char *const *seen
 const Budget *budgets_find(const BudgetSet *s, const char *name)
 {
 	Budget key = {.name = (char *)name};
+	if (!s || s->n == 0)
+		return NULL;
 	return bsearch(&key, s->budgets, s->n, sizeof(*s->budgets), cmp_budget);
 }

@@ -513,7 +513,8 @@ int unit_index_eval(const UnitIndex *idx, const char *unit, UnitSettings *ret)
 		*ret = (UnitSettings){.masked = true};
 		return 0;
 	}
-	qsort(chosen, n_chosen, sizeof(*chosen), cmp_file_name);
+	if (n_chosen > 1)
+		qsort(chosen, n_chosen, sizeof(*chosen), cmp_file_name);
 	if (main_file)
 		apply(main_file, &s);
 	for (size_t j = 0; j < n_chosen; j++)
