@@ -117,6 +117,15 @@ check_eq "pind exits 0 on SIGTERM" 0 $?
 check_eq "pind refuses to start on a bad pind.conf" 1 $?
 check_grep "start-up refusal names file, line and key" "refusing to start: $root/etc/pind/pind\.conf:7: ScanIntervalSec: invalid time span 'soon'" "$TEST_TMP/start.log"
 
+# --- the shipped example configuration is valid, also with every key set ---
+shipped=$(dirname "$0")/../../conf/pind.conf
+mkdir -p "$TEST_TMP/shipped/etc/pind"
+sed 's/^#\([A-Z[]\)/\1/' "$shipped" >"$TEST_TMP/shipped/etc/pind/pind.conf"
+check_eq "every key of conf/pind.conf uncommented" 12 "$(grep -c '^[A-Z]' "$TEST_TMP/shipped/etc/pind/pind.conf")"
+check_run "conf/pind.conf with every key parses" 0 "$PINCTL" --root="$TEST_TMP/shipped" list
+check_eq "its example budget" $((64 * 1024 * MiB)) \
+	"$("$PINCTL" --root="$TEST_TMP/shipped" list --json 2>/dev/null | jq '.budgets[0].max')"
+
 # --- a real workload measured against its budget (root and cgroup2) ---
 if [ "$(id -u)" = 0 ] && awk '$3 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mounts; then
 	require_root_cgroup2
