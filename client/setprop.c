@@ -65,6 +65,35 @@ static int parse_assignment(const char *arg, uint64_t mem_total, Assignment *ret
 	return ret->value ? 0 : -ENOMEM;
 }
 
+/* After writing: says so when another file still decides the key (a drop-in that
+ * sorts later, for instance), as the admin would otherwise wonder why nothing changed. */
+static void warn_if_shadowed(const UnitPaths *paths, uint64_t mem_total, const char *unit,
+			     const Assignment *as, const char *written)
+{
+	_cleanup_free_ char *error = NULL;
+	UnitIndex idx;
+	UnitSettings u;
+
+	if (unit_index_load(paths, mem_total, &idx, &error) < 0) {
+		fprintf(stderr, "pinctl: warning: %s\n", error ? error : "unit files unreadable");
+		return;
+	}
+	if (unit_index_eval(&idx, unit, &u) == 0) {
+		bool is_max = strcmp(as->unit_key, "X-PinnedMemoryMax") == 0;
+		const char *source = is_max ? u.max_source : u.action_source;
+		bool set = is_max ? u.has_max : u.has_action;
+		if (u.masked)
+			fprintf(stderr, "pinctl: warning: %s is masked; its budget is ignored\n",
+				unit);
+		else if (set && strcmp(source, written) != 0)
+			fprintf(stderr,
+				"pinctl: warning: %s= of %s is still set by %s, which applies "
+				"after %s\n",
+				as->unit_key, unit, source, written);
+	}
+	unit_index_done(&idx);
+}
+
 int run_set_property(const Args *a)
 {
 	_cleanup_free_ Assignment *as = NULL;
@@ -125,6 +154,7 @@ int run_set_property(const Args *a)
 			ret = r == -EACCES || r == -EPERM ? EXIT_DENIED : EXIT_FAIL;
 			break;
 		}
+		warn_if_shadowed(&paths, si.mem_total, unit, &as[i], path);
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "file", json_object_new_string(path));
 		json_object_object_add(o, "key", json_object_new_string(as[i].unit_key));

@@ -46,6 +46,17 @@ check_run "empty value removes" 0 "$PINCTL" --root="$root" set-property machine.
 check_eq "pind.conf's budget is back" "$((64 * MiB)) $root/etc/pind/pind.conf" \
 	"$(budget machine.slice max) $(budget machine.slice source)"
 
+# --- a drop-in that sorts later still decides: set-property says so ---
+mkdir -p "$root/etc/systemd/system/web.service.d"
+printf '[Service]\nX-PinnedMemoryMax=8M\n' >"$root/etc/systemd/system/web.service.d/90-local.conf"
+check_run "set-property under a later drop-in" 0 "$PINCTL" --root="$root" set-property web.service PinnedMemoryMax=1G
+check_grep "warns that the later file still decides" \
+	"warning: X-PinnedMemoryMax= of web.service is still set by $root/etc/systemd/system/web.service.d/90-local.conf" \
+	"$TEST_TMP/last.err"
+check_eq "and it does" $((8 * MiB)) "$(budget web.service max)"
+check_run "set-property with nothing in the way" 0 "$PINCTL" --root="$root" set-property other.service PinnedMemoryMax=1G
+check_eq "no warning then" "" "$(cat "$TEST_TMP/last.err")"
+
 # --- bad input: nothing written, clear messages, exit codes ---
 check_run "invalid size" 2 "$PINCTL" --root="$root" set-property vm1.service PinnedMemoryMax=lots
 check_grep "message names the value" "PinnedMemoryMax=lots: invalid size" "$TEST_TMP/last.err"
