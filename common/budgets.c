@@ -106,7 +106,8 @@ int budgets_build(const Config *c, const UnitIndex *idx, const char *const *seen
 		bool dup = false;
 		for (size_t k = 0; k < s.n && !dup; k++)
 			dup = strcmp(s.budgets[k].name, name) == 0;
-		if (!dup && (name[0] == '/' || unit_name_is_valid(name)))
+		/* a template (foo@.service) never runs; its settings reach its instances */
+		if (!dup && (name[0] == '/' || (unit_name_is_valid(name) && !strstr(name, "@."))))
 			r = build_one(c, idx, name, &s);
 	}
 	if (r < 0) {

@@ -211,7 +211,10 @@ static int handler(void *userdata, const IniLine *where, const char *section, co
 		return fail(p, "out of memory");
 	if (where->too_long)
 		return fail(p, "line too long");
-	char *hash = strstr(v, " #"); /* pind.conf allows "KEY=VALUE  # comment" */
+	/* pind.conf allows "KEY=VALUE  # comment": a '#' after a blank (space or tab) */
+	char *hash = strchr(v, '#');
+	while (hash && (hash == v || (hash[-1] != ' ' && hash[-1] != '\t')))
+		hash = strchr(hash + 1, '#');
 	if (hash) {
 		*hash = 0;
 		for (size_t l = strlen(v); l > 0 && (v[l - 1] == ' ' || v[l - 1] == '\t');)
@@ -314,10 +317,11 @@ int config_load(const char *path, uint64_t mem_total, Config *ret, char **ret_er
 			r = -ENOMEM;
 	free(p.last_section);
 	if (line != 0 || r < 0) {
+		/* the first error in the file: ours, or inih's on an earlier line */
+		bool own = p.error && p.error_line == (unsigned)line;
 		if (r >= 0 &&
-		    asprintf(ret_error, "%s:%u: %s", path, p.error ? p.error_line : (unsigned)line,
-			     p.error ? p.error : "syntax error (expected KEY=VALUE or [SECTION])") <
-			0)
+		    asprintf(ret_error, "%s:%d: %s", path, line,
+			     own ? p.error : "syntax error (expected KEY=VALUE or [SECTION])") < 0)
 			*ret_error = NULL;
 		free(p.error);
 		config_done(&p.c);

@@ -220,10 +220,20 @@ static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 	}
 	/* an alias symlink is followed like systemd does: a planted link reads nothing more
 	 * than the file it points to */
+	struct stat st;
+	if (fstatat(dirfd, name, &st, 0) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	/* as systemd's null_or_empty(): /dev/null by any path masks, and so does an empty unit
+	 * file (an empty drop-in is just empty) */
+	if (S_ISCHR(st.st_mode) || (!e->dir_name && S_ISREG(st.st_mode) && st.st_size == 0)) {
+		e->masked = true;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : negative_errno();
-	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode))
@@ -419,17 +429,35 @@ int unit_index_load(const UnitPaths *paths, uint64_t mem_total, UnitIndex *ret, 
 }
 
 /* Drop-in directory names of unit, most specific first: NAME.d, prefix dirs, TYPE.d */
+/* "foo@bar.service" -> "foo@.service"; NULL for anything but an instance. */
+static char *template_of(const char *unit)
+{
+	const char *at = strchr(unit, '@'), *dot = strrchr(unit, '.');
+	char *t;
+
+	if (!at || !dot || dot == at + 1)
+		return NULL;
+	if (asprintf(&t, "%.*s%s", (int)(at - unit + 1), unit, dot) < 0)
+		return NULL;
+	return t;
+}
+
+/* Drop-in directory names of unit, most specific first: NAME.d, the template's
+ * (foo@.service.d for foo@bar.service), prefix dirs (dashes before any '@'), TYPE.d */
 static int dropin_dir_names(const char *unit, UnitType type, char ***ret, size_t *ret_n)
 {
-	const char *suffix = type_suffix[type];
-	size_t base_len = strlen(unit) - strlen(suffix) - 1, n = 0;
-	char **v = calloc(base_len + 2, sizeof(char *));
+	const char *suffix = type_suffix[type], *at = strchr(unit, '@');
+	size_t base_len = at ? (size_t)(at - unit) : strlen(unit) - strlen(suffix) - 1, n = 0;
+	char **v = calloc(base_len + 3, sizeof(char *));
+	_cleanup_free_ char *template = template_of(unit);
 
 	if (!v)
 		return -ENOMEM;
 	if (asprintf(&v[n++], "%s.d", unit) < 0)
 		goto oom;
-	for (size_t i = base_len; i-- > 0;)
+	if (template && asprintf(&v[n++], "%s.d", template) < 0)
+		goto oom;
+	for (size_t i = base_len; i-- > 1;) /* a leading dash is no prefix, as in systemd */
 		if (unit[i] == '-' && asprintf(&v[n++], "%.*s.%s.d", (int)i + 1, unit, suffix) < 0)
 			goto oom;
 	if (asprintf(&v[n++], "%s.d", suffix) < 0)
@@ -440,6 +468,17 @@ static int dropin_dir_names(const char *unit, UnitType type, char ***ret, size_t
 oom:
 	strv_free(v, n - 1);
 	return -ENOMEM;
+}
+
+/* Of two drop-ins with the same file name, whether the one in search directory a and drop-in
+ * directory names[ka] wins over the one in b and names[kb]. systemd lists the unit's and the
+ * prefixes' directories of every search directory, most specific first, and after all of
+ * them TYPE.d/ (names[type_k]) of every search directory; the first listed wins. */
+static bool dropin_wins(size_t a, size_t ka, size_t b, size_t kb, size_t type_k)
+{
+	if ((ka == type_k) != (kb == type_k))
+		return kb == type_k;
+	return a < b || (a == b && ka < kb);
 }
 
 static int cmp_file_name(const void *a, const void *b)
@@ -483,12 +522,17 @@ int unit_index_eval(const UnitIndex *idx, const char *unit, UnitSettings *ret)
 		strv_free(names, n_names);
 		return -ENOMEM;
 	}
+	_cleanup_free_ char *template = template_of(unit);
+	const UnitEntry *template_file = NULL;
 	for (size_t i = 0; i < idx->n_entries; i++) {
 		const UnitEntry *e = &idx->entries[i];
 		if (!e->dir_name) {
 			if (strcmp(e->file_name, unit) == 0 &&
 			    (!main_file || e->prio < main_file->prio))
 				main_file = e;
+			if (template && strcmp(e->file_name, template) == 0 &&
+			    (!template_file || e->prio < template_file->prio))
+				template_file = e;
 			continue;
 		}
 		size_t k = 0;
@@ -502,13 +546,14 @@ int unit_index_eval(const UnitIndex *idx, const char *unit, UnitSettings *ret)
 		if (j == n_chosen) {
 			chosen[n_chosen] = e;
 			spec[n_chosen++] = k;
-		} else if (e->prio < chosen[j]->prio ||
-			   (e->prio == chosen[j]->prio && k < spec[j])) {
+		} else if (dropin_wins(e->prio, k, chosen[j]->prio, spec[j], n_names - 1)) {
 			chosen[j] = e;
 			spec[j] = k;
 		}
 	}
 	strv_free(names, n_names);
+	if (!main_file)
+		main_file = template_file; /* an instance without a file of its own */
 	if (main_file && main_file->masked) {
 		*ret = (UnitSettings){.masked = true};
 		return 0;

@@ -32,7 +32,7 @@ typedef struct UnitEntry {
 	UnitType type;
 	size_t prio; /* index of its search directory */
 	char *path;
-	bool masked; /* a symlink to /dev/null */
+	bool masked; /* a link to /dev/null (any character device), or an empty unit file */
 	/* what the file assigns; "touched" keys were assigned, an empty value resets */
 	bool max_touched, max_set;
 	uint64_t max;
@@ -62,11 +62,13 @@ typedef struct UnitSettings {
 	const char *action_source;
 } UnitSettings;
 
-/* The effective settings of one unit: its unit file (first in the search path), then
- * its drop-ins in file-name order, collected from NAME.d/, the prefix directories
- * (machine-.slice.d/ for machine-foo.slice, longest prefix first) and TYPE.d/; of
- * drop-ins with the same file name the one in the earlier search directory wins, then
- * the more specific directory. A masked unit has no settings. */
+/* The effective settings of one unit, as systemd would apply them: its unit file (the
+ * first in the search path; for an instance foo@bar.service without one, the template's),
+ * then its drop-ins in file-name order, collected from NAME.d/, the template's foo@.service.d/,
+ * the prefix directories (machine-.slice.d/ for machine-foo.slice, longest prefix first,
+ * dashes before any '@') and TYPE.d/. Of drop-ins with the same file name the one in the
+ * earlier search directory wins, then the more specific directory; TYPE.d/ loses to all
+ * others. A masked unit has no settings. */
 int unit_index_eval(const UnitIndex *idx, const char *unit, UnitSettings *ret);
 
 /* Units the index names explicitly (a unit file or a NAME.d directory), deduplicated.

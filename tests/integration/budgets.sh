@@ -57,6 +57,11 @@ check_eq "and it does" $((8 * MiB)) "$(budget web.service max)"
 check_run "set-property with nothing in the way" 0 "$PINCTL" --root="$root" set-property other.service PinnedMemoryMax=1G
 check_eq "no warning then" "" "$(cat "$TEST_TMP/last.err")"
 
+# --- a template's drop-in is no budget of its own; it reaches the instances ---
+mkdir -p "$root/etc/systemd/system/user@.service.d"
+printf '[Service]\nX-PinnedMemoryMax=2G\n' >"$root/etc/systemd/system/user@.service.d/50-pin.conf"
+check_eq "no budget named after a template" "" "$(budget 'user@.service' name)"
+
 # --- bad input: nothing written, clear messages, exit codes ---
 check_run "invalid size" 2 "$PINCTL" --root="$root" set-property vm1.service PinnedMemoryMax=lots
 check_grep "message names the value" "PinnedMemoryMax=lots: invalid size" "$TEST_TMP/last.err"
