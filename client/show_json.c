@@ -83,7 +83,7 @@ static json_object *budget_json(const ShowContext *c, const Budget *b, const CgN
 	if (!b)
 		return NULL;
 	json_object *o = json_object_new_object();
-	uint64_t usage = group_usage(n, c->count);
+	uint64_t usage = cg_usage(n, c->count);
 	add(o, "name", json_object_new_string(b->name));
 	add(o, "max", json_bytes(b->max));
 	add(o, "max_text", json_object_new_string(b->max_text));
@@ -117,7 +117,7 @@ static json_object *group_json(const ShowContext *c, const GroupView *g, bool fu
 	while (p && !cg_node_is_group(p))
 		p = p->parent;
 	_cleanup_free_ char *pname = NULL;
-	if (p && n != c->snap->tree->root && group_name(c->snap->tree, p, &pname) == 0)
+	if (p && n != c->snap->tree->root && cg_group_name(c->snap->tree, p, &pname) == 0)
 		add(o, "parent", json_object_new_string(pname));
 	else
 		add(o, "parent", NULL);

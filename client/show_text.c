@@ -79,7 +79,7 @@ static void show_budget(const ShowContext *c, const GroupView *g)
 {
 	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], bar[BAR_WIDTH + 1];
 	const Budget *bu = g->budget;
-	uint64_t usage = group_usage(g->node, c->count);
+	uint64_t usage = cg_usage(g->node, c->count);
 
 	if (!bu) {
 		fprintf(c->out, "      Budget: none\n");
@@ -155,7 +155,7 @@ static void show_block(const ShowContext *c, const View *v, size_t top, size_t e
 				s->node->nprocs_sum == 1 ? "" : "s");
 		if (s->budget)
 			fprintf(c->out, "; budget %s (%u%%)", sz(a, s->budget->max),
-				percent(group_usage(s->node, c->count), s->budget->max));
+				percent(cg_usage(s->node, c->count), s->budget->max));
 		fputc('\n', c->out);
 	}
 }
@@ -197,7 +197,7 @@ int show_list_text(const ShowContext *c, const View *v)
 		const CgNode *n = g->node;
 		const Budget *bu = g->budget;
 		if (bu && bu->max != UINT64_MAX)
-			snprintf(u, sizeof(u), "%u%%", percent(group_usage(n, c->count), bu->max));
+			snprintf(u, sizeof(u), "%u%%", percent(cg_usage(n, c->count), bu->max));
 		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %s\n", w, g->name,
 			n ? sz(a, n->pinned_sum) : "-", n ? sz(b, n->locked_sum) : "-",
 			bu ? sz(m, bu->max) : "-", bu && bu->max != UINT64_MAX ? u : "-",

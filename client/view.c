@@ -5,32 +5,6 @@
 #include "macro.h"
 #include "view.h"
 
-int group_name(const CgTree *t, const CgNode *n, char **ret)
-{
-	char *s;
-
-	if (n->is_unit)
-		s = strdup(n->name);
-	else if (n == t->root)
-		s = strdup("/");
-	else if (strcmp(t->root->path, "/") == 0)
-		s = strdup(n->path);
-	else
-		s = strdup(n->path + strlen(t->root->path));
-	if (!s)
-		return -ENOMEM;
-	*ret = s;
-	return 0;
-}
-
-uint64_t group_usage(const CgNode *n, unsigned count)
-{
-	if (!n)
-		return 0;
-	return (count & COUNT_PINNED ? n->pinned_sum : 0) +
-	       (count & COUNT_LOCKED ? n->locked_sum : 0);
-}
-
 /* Adds a group; name is the budget name to use when n is NULL. */
 static int push(View *v, const CgTree *t, const BudgetSet *b, CgNode *n, const char *name,
 		unsigned depth, bool top)
@@ -42,7 +16,7 @@ static int push(View *v, const CgTree *t, const BudgetSet *b, CgNode *n, const c
 	g = &v->groups[v->n_groups];
 	*g = (GroupView){.node = n, .depth = depth, .block_top = top};
 	if (n) {
-		int r = group_name(t, n, &g->name);
+		int r = cg_group_name(t, n, &g->name);
 		if (r < 0)
 			return r;
 	} else if (!(g->name = strdup(name)))
@@ -81,7 +55,7 @@ static const Budget *node_budget(const CgTree *t, const BudgetSet *b, const CgNo
 {
 	_cleanup_free_ char *name = NULL;
 
-	if (!b || group_name(t, n, &name) < 0)
+	if (!b || cg_group_name(t, n, &name) < 0)
 		return NULL;
 	return budgets_find(b, name);
 }

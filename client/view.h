@@ -36,10 +36,4 @@ int view_groups(Snapshot *s, const BudgetSet *b, char **names, size_t n_names, b
 /* Processes holding pins below node, largest (pinned + locked) first. */
 int view_procs(CgNode *node, View *v);
 
-/* The group name of a node, relative to the snapshot's root. */
-int group_name(const CgTree *t, const CgNode *n, char **ret);
-
-/* What a budget counts of a group: pinned, locked or both (CountMask). */
-uint64_t group_usage(const CgNode *n, unsigned count);
-
 void view_done(View *v);

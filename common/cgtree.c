@@ -6,6 +6,7 @@
 
 #include "cgtree.h"
 #include "macro.h"
+#include "settings.h"
 #include "unitname.h"
 
 #define CG_WALK_MAX_DEPTH 64
@@ -219,6 +220,7 @@ int cg_tree_add_record(const PinRecord *r, void *userdata)
 	if (!p)
 		return -ENOMEM;
 	p->pid = r->tgid;
+	p->starttime = r->starttime;
 	snprintf(p->comm, sizeof(p->comm), "%s", r->comm);
 	p->pinned = r->pinned;
 	p->locked = r->locked;
@@ -342,4 +344,30 @@ int cg_tree_resolve(CgTree *t, const char *name, CgNode **ret)
 		return -ENOENT;
 	*ret = n;
 	return 0;
+}
+
+int cg_group_name(const CgTree *t, const CgNode *n, char **ret)
+{
+	char *s;
+
+	if (n->is_unit)
+		s = strdup(n->name);
+	else if (n == t->root)
+		s = strdup("/");
+	else if (strcmp(t->root->path, "/") == 0)
+		s = strdup(n->path);
+	else
+		s = strdup(n->path + strlen(t->root->path));
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+uint64_t cg_usage(const CgNode *n, unsigned count)
+{
+	if (!n)
+		return 0;
+	return (count & COUNT_PINNED ? n->pinned_sum : 0) +
+	       (count & COUNT_LOCKED ? n->locked_sum : 0);
 }

@@ -14,6 +14,7 @@ typedef struct CgProc {
 	pid_t pid;
 	char comm[PROC_COMM_MAX];
 	uint64_t pinned, locked;
+	uint64_t starttime; /* see PinRecord */
 	struct CgNode *node;
 	struct CgProc *next; /* in node->procs */
 } CgProc;
@@ -61,6 +62,14 @@ CgNode *cg_node_unit(CgNode *n);
 /* A "group" is what pind budgets and shows: a unit, or a cgroup inside no unit.
  * Sub-cgroups inside a unit (libvirt's .../libvirt/emulator) are part of their unit. */
 bool cg_node_is_group(const CgNode *n);
+
+/* The group name of a node, as budgets name it: the unit name for a unit, "/" for the
+ * root, else the path relative to the root ("/machine/qemu-1-vm1.libvirt-qemu"). */
+int cg_group_name(const CgTree *t, const CgNode *n, char **ret);
+
+/* What a budget counts of a node's subtree: pinned, locked or both (CountMask); 0 for
+ * NULL. */
+uint64_t cg_usage(const CgNode *n, unsigned count);
 
 /* Resolves a budget name below the root: "/rel/path" (relative to the root), a slice
  * (by systemd's nesting, starting at the root: a user manager's root holds its own

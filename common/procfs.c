@@ -145,6 +145,30 @@ static int status_line(const char *line, size_t l, void *userdata)
 	return 0;
 }
 
+int proc_stat_starttime(const char *buf, size_t len, uint64_t *ret)
+{
+	const char *p = NULL, *end = buf + len;
+
+	for (const char *q = buf; q < end; q++) /* the last ')' ends comm */
+		if (*q == ')')
+			p = q;
+	if (!p)
+		return -EBADMSG;
+	p++;
+	/* fields 3..22 follow, one blank before each */
+	for (int field = 3; field <= 22; field++) {
+		if (p >= end || *p != ' ')
+			return -EBADMSG;
+		p++;
+		const char *f = p;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+		if (field == 22)
+			return parse_u64(f, (size_t)(p - f), ret) < 0 ? -EBADMSG : 0;
+	}
+	return -EBADMSG;
+}
+
 int proc_status_parse(const char *buf, size_t len, ProcStatus *ret)
 {
 	StatusParse p = {};

@@ -26,6 +26,11 @@ typedef struct ProcStatus {
  * whose byte count overflows. */
 int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
 
+/* Field 22 of a /proc/PID/stat buffer: the start time in clock ticks after boot. comm
+ * (field 2) may hold blanks and parentheses; fields are counted after its last ')'.
+ * -EBADMSG when malformed. With the pid it names one process for good. */
+int proc_stat_starttime(const char *buf, size_t len, uint64_t *ret);
+
 /* Parses "  1234 kB" (leading blanks, decimal, " kB") into bytes. -EBADMSG, -ERANGE. */
 int parse_kb(const char *s, size_t len, uint64_t *ret_bytes);
 

@@ -16,6 +16,7 @@ typedef struct PinRecord {
 	const char *cgroup; /* path in the primary hierarchy, "/a/b" */
 	uint64_t pinned;    /* bytes */
 	uint64_t locked;    /* bytes */
+	uint64_t starttime; /* clock ticks after boot: with tgid, names the process for good */
 } PinRecord;
 
 typedef struct ScanStats {

@@ -72,7 +72,21 @@ static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, 
 		stats->malformed++;
 		return 0;
 	}
+	uint64_t starttime;
+	n = read_small_file_at(dfd, "stat", p->buf, sizeof(p->buf));
+	if (n <= 0) {
+		if (n == 0 || vanished((int)n))
+			stats->vanished++;
+		else
+			stats->malformed++;
+		return 0;
+	}
+	if (proc_stat_starttime(p->buf, (size_t)n, &starttime) < 0) {
+		stats->malformed++;
+		return 0;
+	}
 	PinRecord rec = {
+	    .starttime = starttime,
 	    .tgid = st.tgid,
 	    .comm = st.comm,
 	    .cgroup = cgroup,

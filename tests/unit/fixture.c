@@ -121,6 +121,15 @@ static void put_procs(FxKind kind)
 			continue;
 		cgroup = cgroup_text(kind, fake_procs[i].cgroup);
 		fx_put(cgroup, "proc/%s/cgroup", dir);
+		/* comm with blanks and a ')' as the kernel allows; start time: 1000 + pid */
+		_cleanup_free_ char *stat = NULL;
+		ck_assert_int_ge(
+		    asprintf(&stat,
+			     "%ld (a) b) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 "
+			     "%ld 1000 10 18446744073709551615 0 0 0\n",
+			     fake_procs[i].pid, 1000 + fake_procs[i].pid),
+		    0);
+		fx_put(stat, "proc/%s/stat", dir);
 	}
 	fx_put(fx_meminfo, "proc/meminfo");
 	fx_put(vmstat, "proc/vmstat");

@@ -677,6 +677,34 @@ START_TEST(test_keyed_table)
 }
 END_TEST
 
+/* proc_stat_starttime: field 22, counted after comm's last ')' */
+static const struct {
+	const char *in;
+	int ret;
+	uint64_t want;
+} stat_table[] = {
+    {"42 (cat) R 1 42 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 301794 3133440 394 0\n", 0, 301794},
+    {"42 (a) b (c) S 1 42 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 7 1 1 0\n", 0, 7},
+    {"42 ()) S 1 42 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 18446744073709551615 1\n", 0, UINT64_MAX},
+    {"42 (x y) S 1 42 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99", 0, 99},      /* no newline */
+    {"42 (cat) R 1 42 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0\n", -EBADMSG, 0}, /* cut before 22 */
+    {"42 (cat) R 1 42 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x1 2\n", -EBADMSG, 0},
+    {"42 (cat) R 1 42 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -5 2\n", -EBADMSG, 0},
+    {"42 (cat R 1 42\n", -EBADMSG, 0},
+    {"", -EBADMSG, 0},
+    {"42 (cat)R 1 42 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 2\n", -EBADMSG, 0},
+};
+
+START_TEST(test_stat_starttime)
+{
+	uint64_t v = 12345;
+	int r = proc_stat_starttime(stat_table[_i].in, strlen(stat_table[_i].in), &v);
+
+	ck_assert_int_eq(r, stat_table[_i].ret);
+	ck_assert_uint_eq(v, r == 0 ? stat_table[_i].want : 12345);
+}
+END_TEST
+
 static Suite *procfs_suite(void)
 {
 	Suite *s = suite_create("procfs");
@@ -707,6 +735,10 @@ static Suite *procfs_suite(void)
 
 	tc = tcase_create("cgroup");
 	tcase_add_loop_test(tc, test_cgroup_find_table, 0, ARRAY_SIZE(cgroup_table));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stat");
+	tcase_add_loop_test(tc, test_stat_starttime, 0, ARRAY_SIZE(stat_table));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keyed");
