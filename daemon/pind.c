@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pind: pinned-memory budgets for systemd slices. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -9,8 +10,13 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 
+#include "actuate.h"
 #include "budgets.h"
+#include "enforce.h"
+#include "policy.h"
+#include "state.h"
 #include "cglayout.h"
 #include "log.h"
 #include "macro.h"
@@ -43,6 +49,10 @@ typedef struct Daemon {
 	sd_event_source *scan_timer;
 	Watch *watch;
 	unsigned n_over;
+	PolicyState policy;
+	char *own_cgroup;  /* pind's own cgroup: never a target */
+	char *state_path;  /* StateFile below --root */
+	char *saved_state; /* what was last written, to write only changes */
 } Daemon;
 
 static void usage(FILE *f)
@@ -148,7 +158,71 @@ static void log_budget_changes(const BudgetSet *old, const BudgetSet *new)
 			log_msg(LOG_INFO, "budget %s removed", old->budgets[i].name);
 }
 
-/* One pass: measure, work out the budgets that apply to what exists, publish. */
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Writes StateFile when what pind holds changed. */
+static void save_state(Daemon *d)
+{
+	_cleanup_free_ char *now = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&now, &size);
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < d->policy.n; i++)
+		for (size_t k = 0; k < d->policy.budgets[i].n_frozen; k++)
+			fprintf(f, "%s\n%s\n", d->policy.budgets[i].name,
+				d->policy.budgets[i].frozen[k]);
+	fclose(f);
+	if (d->saved_state && strcmp(d->saved_state, now) == 0)
+		return;
+	int r = state_save(d->state_path, &d->policy);
+	if (r < 0) {
+		log_msg(LOG_ERR, "writing %s failed: %s", d->state_path, strerror(-r));
+		return;
+	}
+	free(d->saved_state);
+	d->saved_state = TAKE_PTR(now);
+}
+
+/* Decide, act, remember. */
+static int enforce_budgets(Daemon *d, CgTree *tree)
+{
+	const Config *c = &d->sources.config;
+	PolicyConfig pc = {
+	    .grace_usec = c->grace_usec,
+	    .kill_escalation_usec = c->kill_escalation_usec,
+	    .signal = c->signal,
+	    .count = c->count,
+	    .protected = c->protected,
+	    .own_cgroup = d->own_cgroup,
+	};
+	Enforcer e = {.layout = &d->layout, .proc_root = d->opt.proc_root};
+	PolicyState next;
+	Decision *dec;
+	size_t n;
+	uint64_t now = now_usec();
+
+	int r = policy_decide(&pc, tree, &d->budgets, &d->policy, now, &next, &dec, &n);
+	if (r < 0) {
+		log_msg(LOG_ERR, "deciding failed: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		policy_outcome(&next, &dec[i], enforce(&e, &dec[i]), now);
+	decisions_free(dec, n);
+	policy_state_done(&d->policy);
+	d->policy = next;
+	save_state(d);
+	return 0;
+}
+
+/* One pass: measure, work out the budgets that apply to what exists, act, publish. */
 static int scan(Daemon *d)
 {
 	Snapshot snap;
@@ -165,21 +239,18 @@ static int scan(Daemon *d)
 		return r;
 	}
 	log_budget_changes(&d->budgets, &budgets);
-	unsigned over = 0;
-	for (size_t i = 0; i < budgets.n; i++) {
-		CgNode *n;
-		if (cg_tree_resolve(snap.tree, budgets.budgets[i].name, &n) < 0)
-			continue;
-		unsigned count = d->sources.config.count;
-		uint64_t usage = (count & COUNT_PINNED ? n->pinned_sum : 0) +
-				 (count & COUNT_LOCKED ? n->locked_sum : 0);
-		over += usage > budgets.budgets[i].max;
-	}
 	budgets_done(&d->budgets);
 	d->budgets = budgets;
+	r = enforce_budgets(d, snap.tree);
+	unsigned over = 0, frozen = 0;
+	for (size_t i = 0; i < d->policy.n; i++) {
+		over += d->policy.budgets[i].over;
+		frozen += (unsigned)d->policy.budgets[i].n_frozen;
+	}
 	d->n_over = over;
-	sd_notifyf(false, "STATUS=%zu budgets, %u over; %u processes scanned in %" PRIu64 " us",
-		   d->budgets.n, over, snap.stats.visited, snap.stats.usec);
+	sd_notifyf(false,
+		   "STATUS=%zu budgets, %u over, %u frozen; %u processes scanned in %" PRIu64 " us",
+		   d->budgets.n, over, frozen, snap.stats.visited, snap.stats.usec);
 	snapshot_done(&snap);
 	return 0;
 }
@@ -230,6 +301,10 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static void daemon_done(Daemon *d)
 {
+	policy_state_done(&d->policy);
+	free(d->own_cgroup);
+	free(d->state_path);
+	free(d->saved_state);
 	d->watch = watch_free(d->watch);
 	sd_event_source_disable_unref(d->scan_timer);
 	sd_event_unref(d->event);
@@ -238,6 +313,79 @@ static void daemon_done(Daemon *d)
 	if (d->scanner)
 		scanner_free(d->scanner);
 	cg_layout_done(&d->layout);
+}
+
+static int own_cgroup(Daemon *d)
+{
+	char buf[4096], path[64];
+	snprintf(path, sizeof(path), "%s/self", d->opt.proc_root);
+	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return negative_errno();
+	ssize_t n = read_small_file_at(dfd, "cgroup", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return proc_cgroup_find(buf, (size_t)n, cg_layout_primary_key(&d->layout), &d->own_cgroup);
+}
+
+typedef struct Adopt {
+	Daemon *d;
+	unsigned n;
+} Adopt;
+
+/* A cgroup that carries pind's mark and is frozen: pind froze it before a restart. */
+static int adopt_marked(CgNode *n, unsigned depth, void *userdata)
+{
+	Adopt *a = userdata;
+	_cleanup_free_ char *mark = NULL;
+	bool frozen;
+
+	(void)depth;
+	if (cg_mark_get(&a->d->layout, n->path, &mark) < 0 || strcmp(mark, MARK_MANUAL) == 0)
+		return 0;
+	if (cg_frozen(&a->d->layout, n->path, &frozen) < 0 || !frozen)
+		return 0;
+	if (policy_adopt_frozen(&a->d->policy, mark, n->path, now_usec()) < 0)
+		return -ENOMEM;
+	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", n->path, mark);
+	a->n++;
+	return 0;
+}
+
+/* Where xattrs are not supported (v1), StateFile says what pind froze. */
+static int adopt_recorded(const char *budget, const char *cgroup, void *userdata)
+{
+	Adopt *a = userdata;
+	_cleanup_free_ char *mark = NULL;
+	bool frozen;
+
+	if (policy_find(&a->d->policy, budget) && policy_find(&a->d->policy, budget)->n_frozen > 0)
+		return 0; /* the marks said it already */
+	int r = cg_mark_get(&a->d->layout, cgroup, &mark);
+	if ((r < 0 && r != -EOPNOTSUPP) || (r >= 0 && strcmp(mark, budget) != 0))
+		return 0; /* a cgroup of the same name, made anew, or someone else's */
+	if (cg_frozen(&a->d->layout, cgroup, &frozen) < 0 || !frozen)
+		return 0;
+	if (policy_adopt_frozen(&a->d->policy, budget, cgroup, now_usec()) < 0)
+		return -ENOMEM;
+	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", cgroup, budget);
+	a->n++;
+	return 0;
+}
+
+/* Resumes what a previous pind froze: it stays frozen while over, is thawed when not. */
+static void adopt(Daemon *d)
+{
+	Adopt a = {.d = d};
+	Snapshot snap;
+
+	if (snapshot_take(d->scanner, &d->layout, d->opt.proc_root, cgroup_root(d), &snap) < 0)
+		return;
+	cg_tree_visit(snap.tree->root, adopt_marked, &a);
+	int r = state_load(d->state_path, adopt_recorded, &a);
+	if (r < 0 && r != -ENOENT)
+		log_msg(LOG_WARNING, "reading %s failed: %s", d->state_path, strerror(-r));
+	snapshot_done(&snap);
 }
 
 static int run_once(Daemon *d)
@@ -282,6 +430,15 @@ static int setup(Daemon *d)
 	r = scanner_procfs_new(d->opt.proc_root, &d->layout, &d->scanner);
 	if (r < 0)
 		return r;
+	r = own_cgroup(d);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot tell pind's own cgroup: %s", strerror(-r));
+		return r;
+	}
+	bool top = strcmp(d->opt.root, "/") == 0;
+	if (asprintf(&d->state_path, "%s%s", top ? "" : d->opt.root, d->sources.config.state_file) <
+	    0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -302,6 +459,8 @@ int main(int argc, char **argv)
 		daemon_done(&d);
 		return r;
 	}
+
+	adopt(&d);
 
 	sigset_t mask;
 	sigemptyset(&mask);

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "actuate.h"
+#include "enforce.h"
+#include "log.h"
+#include "macro.h"
+#include "size.h"
+
+/* one MESSAGE_ID per kind of event, for journalctl MESSAGE_ID=... */
+static const char *const message_ids[] = {
+    [DECISION_EXCEEDED] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a11",
+    [DECISION_RESTORED] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a12",
+    [DECISION_FREEZE] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a13",
+    [DECISION_THAW] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a14",
+    [DECISION_SIGNAL] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a15",
+    [DECISION_KILL] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a16",
+    [DECISION_LOG] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a17",
+    [DECISION_NO_TARGET] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a18",
+};
+
+static void report(int priority, const Decision *d, const char *action, int result, const char *fmt,
+		   ...) __attribute__((format(printf, 5, 6)));
+static void report(int priority, const Decision *d, const char *action, int result, const char *fmt,
+		   ...)
+{
+	char unit[320], pinned[48], max[48], act[48], pid[32], target[4200], res[64];
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+	_cleanup_free_ char *what = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	snprintf(unit, sizeof(unit), "PIND_UNIT=%s", d->budget);
+	snprintf(pinned, sizeof(pinned), "PIND_PINNED=%" PRIu64, d->usage);
+	snprintf(max, sizeof(max), "PIND_MAX=%" PRIu64, d->max);
+	snprintf(act, sizeof(act), "PIND_ACTION=%s", action);
+	snprintf(pid, sizeof(pid), "PIND_PID=%d", (int)d->pid);
+	snprintf(target, sizeof(target), "PIND_TARGET=%s", d->target ? d->target : "");
+	snprintf(res, sizeof(res), "PIND_RESULT=%s", result == 0 ? "done" : strerror(-result));
+	const char *fields[] = {
+	    message_ids[d->kind], unit, pinned, max, act, pid, target, res, NULL};
+	if (d->pid == 0)
+		fields[5] = "PIND_PID=";
+	_cleanup_free_ char *culprit = NULL;
+	if (d->pid > 0 && asprintf(&culprit, "; culprit %d (%s)", (int)d->pid, d->comm) < 0)
+		culprit = NULL;
+	log_struct(priority, fields, "%s: %s (%s of %s)%s", d->budget, what ? what : action,
+		   format_bytes(a, sizeof(a), d->usage), format_bytes(b, sizeof(b), d->max),
+		   culprit ? culprit : "");
+}
+
+static int do_freeze(const Enforcer *e, const Decision *d)
+{
+	_cleanup_free_ char *mark = NULL;
+	bool frozen = false;
+
+	int r = cg_frozen(e->layout, d->target, &frozen);
+	if (r >= 0 && frozen && cg_mark_get(e->layout, d->target, &mark) < 0)
+		return -EBUSY; /* frozen by someone else: not pind's to freeze, nor to thaw */
+	r = cg_mark_set(e->layout, d->target, d->budget);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return r;
+	r = cg_freeze(e->layout, d->target, true, FREEZE_TIMEOUT_USEC);
+	if (r < 0 && r != -ETIMEDOUT) /* a timed-out freeze stays requested: still pind's */
+		cg_mark_remove(e->layout, d->target);
+	return r;
+}
+
+static int do_thaw(const Enforcer *e, const Decision *d)
+{
+	_cleanup_free_ char *mark = NULL;
+
+	int r = cg_mark_get(e->layout, d->target, &mark);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return r == -ENODATA ? -EPERM : r; /* the mark is gone: not pind's any more */
+	r = cg_freeze(e->layout, d->target, false, FREEZE_TIMEOUT_USEC);
+	if (r >= 0)
+		cg_mark_remove(e->layout, d->target);
+	return r;
+}
+
+int enforce(const Enforcer *e, const Decision *d)
+{
+	const char *name = d->target_name ? d->target_name : d->target;
+	int r = 0;
+
+	switch (d->kind) {
+	case DECISION_EXCEEDED:
+		report(LOG_WARNING, d, "none", 0, "over budget");
+		return 0;
+	case DECISION_RESTORED:
+		report(LOG_NOTICE, d, "none", 0, "within budget again");
+		return 0;
+	case DECISION_LOG:
+		report(LOG_WARNING, d, "log", 0, "over budget, Action=log: would act on %s", name);
+		return 0;
+	case DECISION_NO_TARGET:
+		report(LOG_WARNING, d, action_to_string(d->action), -EPERM,
+		       "over budget, but nothing below it may be acted on (protected units, "
+		       "pind's own cgroup, the root)");
+		return 0;
+	case DECISION_FREEZE:
+		r = do_freeze(e, d);
+		if (r == -EBUSY)
+			report(LOG_WARNING, d, "freeze", r, "left %s alone: frozen by someone else",
+			       name);
+		else if (r < 0)
+			report(LOG_ERR, d, "freeze", r, "freezing %s failed: %s", name,
+			       strerror(-r));
+		else
+			report(LOG_WARNING, d, "freeze", r, "froze %s", name);
+		return r;
+	case DECISION_THAW:
+		r = do_thaw(e, d);
+		if (r < 0)
+			report(LOG_ERR, d, "thaw", r, "thawing %s failed: %s", name, strerror(-r));
+		else
+			report(LOG_NOTICE, d, "thaw", r, "thawed %s", name);
+		return r;
+	case DECISION_SIGNAL: {
+		const char *sig = sigabbrev_np(d->signal);
+		r = proc_signal(e->proc_root, d->pid, d->starttime, d->signal);
+		if (r < 0)
+			report(r == -ESRCH ? LOG_NOTICE : LOG_ERR, d, "signal", r,
+			       "SIG%s to %d in %s not sent: %s", sig ? sig : "?", (int)d->pid, name,
+			       r == -ESRCH ? "the process is gone" : strerror(-r));
+		else
+			report(LOG_WARNING, d, "signal", r, "sent SIG%s to %d in %s",
+			       sig ? sig : "?", (int)d->pid, name);
+		return r;
+	}
+	case DECISION_KILL:
+		r = cg_kill(e->layout, d->target);
+		if (r < 0)
+			report(LOG_ERR, d, "kill", r, "killing %s failed: %s", name, strerror(-r));
+		else
+			report(LOG_WARNING, d, "kill", r, "killed %s", name);
+		return r;
+	}
+	return 0;
+}

@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "macro.h"
+#include "policy.h"
+
+typedef struct Held {
+	const char *budget; /* borrowed from a state */
+	const char *cgroup;
+} Held;
+
+typedef struct Out {
+	Decision *d;
+	size_t n;
+	int error;
+	Held *held; /* what pind holds frozen, for any budget: never frozen twice */
+	size_t n_held;
+} Out;
+
+static void strv_free_n(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void budget_state_done(BudgetState *b)
+{
+	free(b->name);
+	strv_free_n(b->frozen, b->n_frozen);
+	strv_free_n(b->foreign, b->n_foreign);
+	for (size_t i = 0; i < b->n_leaves; i++)
+		free(b->leaves[i].cgroup);
+	free(b->leaves);
+	free(b->sig_target);
+	*b = (BudgetState){};
+}
+
+void policy_state_done(PolicyState *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		budget_state_done(&s->budgets[i]);
+	free(s->budgets);
+	*s = (PolicyState){};
+}
+
+void decisions_free(Decision *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].budget);
+		free(d[i].target);
+		free(d[i].target_name);
+	}
+	free(d);
+}
+
+const char *decision_kind_to_string(DecisionKind k)
+{
+	static const char *const names[] = {
+	    [DECISION_EXCEEDED] = "exceeded", [DECISION_RESTORED] = "restored",
+	    [DECISION_FREEZE] = "freeze",     [DECISION_THAW] = "thaw",
+	    [DECISION_SIGNAL] = "signal",     [DECISION_KILL] = "kill",
+	    [DECISION_LOG] = "log",           [DECISION_NO_TARGET] = "no-target",
+	};
+	return k < ARRAY_SIZE(names) ? names[k] : NULL;
+}
+
+BudgetState *policy_find(const PolicyState *s, const char *budget)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->budgets[i].name, budget) == 0)
+			return &s->budgets[i];
+	return NULL;
+}
+
+static BudgetState *state_add(PolicyState *s, const char *name)
+{
+	BudgetState *v = realloc(s->budgets, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	s->budgets = v;
+	v[s->n] = (BudgetState){.name = strdup(name)};
+	if (!v[s->n].name)
+		return NULL;
+	return &v[s->n++];
+}
+
+static int list_add(char ***list, size_t *n, const char *cgroup)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], cgroup) == 0)
+			return 0;
+	char **v = realloc(*list, (*n + 1) * sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	*list = v;
+	if (!(v[*n] = strdup(cgroup)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static bool list_has(char *const *list, size_t n, const char *cgroup)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], cgroup) == 0)
+			return true;
+	return false;
+}
+
+static int frozen_add(BudgetState *b, const char *cgroup)
+{
+	return list_add(&b->frozen, &b->n_frozen, cgroup);
+}
+
+static void frozen_remove(BudgetState *b, const char *cgroup)
+{
+	for (size_t i = 0; i < b->n_frozen; i++)
+		if (strcmp(b->frozen[i], cgroup) == 0) {
+			free(b->frozen[i]);
+			b->frozen[i] = b->frozen[--b->n_frozen];
+			return;
+		}
+}
+
+static bool is_frozen_by(const BudgetState *b, const char *cgroup)
+{
+	return list_has(b->frozen, b->n_frozen, cgroup);
+}
+
+static int held_add(Out *o, const char *budget, const char *cgroup)
+{
+	Held *v = realloc(o->held, (o->n_held + 1) * sizeof(*v));
+	if (!v)
+		return o->error = -ENOMEM;
+	o->held = v;
+	v[o->n_held++] = (Held){budget, cgroup};
+	return 0;
+}
+
+/* Not to be frozen (again) for b: frozen already, frozen by someone else, or held frozen
+ * for another budget (nested budgets may pick the same unit). */
+static bool skipped(const BudgetState *b, const Out *o, const char *cgroup)
+{
+	if (is_frozen_by(b, cgroup) || list_has(b->foreign, b->n_foreign, cgroup))
+		return true;
+	for (size_t i = 0; o && i < o->n_held; i++)
+		if (strcmp(o->held[i].cgroup, cgroup) == 0 &&
+		    strcmp(o->held[i].budget, b->name) != 0)
+			return true;
+	return false;
+}
+
+/* A copy of what carries over from the previous scan. */
+static int state_copy(BudgetState *dst, const BudgetState *src)
+{
+	*dst = *src;
+	dst->name = strdup(src->name);
+	dst->frozen = NULL;
+	dst->n_frozen = 0;
+	dst->leaves = NULL;
+	dst->n_leaves = 0;
+	dst->foreign = NULL;
+	dst->n_foreign = 0;
+	for (size_t i = 0; i < src->n_foreign; i++)
+		if (list_add(&dst->foreign, &dst->n_foreign, src->foreign[i]) < 0)
+			return -ENOMEM;
+	dst->sig_target = src->sig_target ? strdup(src->sig_target) : NULL;
+	if (!dst->name || (src->sig_target && !dst->sig_target))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n_frozen; i++)
+		if (frozen_add(dst, src->frozen[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int push(Out *o, DecisionKind kind, const Budget *b, const char *budget_name, uint64_t usage,
+		const CgTree *t, const CgNode *target, const CgProc *culprit, Decision **ret)
+{
+	Decision *v = realloc(o->d, (o->n + 1) * sizeof(*v));
+	if (!v)
+		return o->error = -ENOMEM;
+	o->d = v;
+	Decision *d = &v[o->n];
+	*d = (Decision){
+	    .kind = kind,
+	    .usage = usage,
+	    .max = b ? b->max : 0,
+	    .action = b ? b->action : ACTION_LOG,
+	};
+	d->budget = strdup(budget_name);
+	if (!d->budget)
+		return o->error = -ENOMEM;
+	if (target) {
+		if (!(d->target = strdup(target->path)) ||
+		    cg_group_name(t, target, &d->target_name) < 0) {
+			free(d->budget);
+			free(d->target);
+			return o->error = -ENOMEM;
+		}
+	}
+	if (culprit) {
+		d->pid = culprit->pid;
+		d->starttime = culprit->starttime;
+		snprintf(d->comm, sizeof(d->comm), "%s", culprit->comm);
+	}
+	o->n++;
+	if (ret)
+		*ret = d;
+	return 0;
+}
+
+/* --- targets --- */
+
+static bool is_protected(const PolicyConfig *c, const CgTree *t, const CgNode *n)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (cg_group_name(t, n, &name) < 0)
+		return true; /* when in doubt, do not touch */
+	for (char *const *p = c->protected; p && *p; p++)
+		if (strcmp(*p, name) == 0)
+			return true;
+	return false;
+}
+
+/* path is ancestor-or-self of own */
+static bool contains(const char *path, const char *own)
+{
+	size_t l = strlen(path);
+
+	if (!own)
+		return false;
+	if (strcmp(path, "/") == 0)
+		return true;
+	return strncmp(own, path, l) == 0 && (own[l] == 0 || own[l] == '/');
+}
+
+static bool allowed(const PolicyConfig *c, const CgTree *t, const CgNode *n)
+{
+	return strcmp(n->path, "/") != 0 && !contains(n->path, c->own_cgroup) &&
+	       !is_protected(c, t, n);
+}
+
+static bool has_unit_below_with_usage(const CgNode *n, unsigned count)
+{
+	for (const CgNode *ch = n->children; ch; ch = ch->next_sibling)
+		if (cg_usage(ch, count) > 0 &&
+		    (ch->is_unit || has_unit_below_with_usage(ch, count)))
+			return true;
+	return false;
+}
+
+typedef struct Candidates {
+	CgNode **v;
+	size_t n;
+	size_t n_all; /* before leaving out those that may not be touched */
+	int error;
+} Candidates;
+
+static void cand_add(Candidates *cs, CgNode *n)
+{
+	CgNode **v = realloc(cs->v, (cs->n + 1) * sizeof(*v));
+	if (!v) {
+		cs->error = -ENOMEM;
+		return;
+	}
+	cs->v = v;
+	v[cs->n++] = n;
+}
+
+/* Units below n holding something, with no unit below them that does (leaf-most). */
+static void leaf_units(CgNode *n, unsigned count, Candidates *cs)
+{
+	for (CgNode *ch = n->children; ch; ch = ch->next_sibling) {
+		if (cg_usage(ch, count) == 0)
+			continue;
+		if (ch->is_unit && !has_unit_below_with_usage(ch, count))
+			cand_add(cs, ch);
+		else
+			leaf_units(ch, count, cs);
+	}
+}
+
+/* The candidates a budget's action may pick from: below a unit, its leaf-most units;
+ * below a cgroup path (no systemd), its children. */
+static void candidates(const PolicyConfig *c, const CgTree *t, CgNode *group, bool by_path,
+		       Candidates *out)
+{
+	Candidates all = {};
+
+	if (by_path) {
+		for (CgNode *ch = group->children; ch; ch = ch->next_sibling)
+			if (cg_usage(ch, c->count) > 0)
+				cand_add(&all, ch);
+	} else
+		leaf_units(group, c->count, &all);
+	out->n_all = all.n;
+	for (size_t i = 0; i < all.n; i++)
+		if (allowed(c, t, all.v[i]))
+			cand_add(out, all.v[i]);
+	if (all.error)
+		out->error = all.error;
+	free(all.v);
+}
+
+/* The target: the candidate holding most (ties: the first path), skipping those in skip;
+ * the group itself when it has no candidates at all (not when they are all protected:
+ * freezing or killing the group would reach them). */
+static CgNode *choose(const PolicyConfig *c, const CgTree *t, CgNode *group, bool by_path,
+		      const BudgetState *skip, const Out *o, int *error)
+{
+	Candidates cs = {};
+	CgNode *best = NULL;
+
+	candidates(c, t, group, by_path, &cs);
+	*error = cs.error;
+	for (size_t i = 0; i < cs.n; i++) {
+		CgNode *n = cs.v[i];
+		if (skip && skipped(skip, o, n->path))
+			continue;
+		uint64_t u = cg_usage(n, c->count), bu = best ? cg_usage(best, c->count) : 0;
+		if (!best || u > bu || (u == bu && strcmp(n->path, best->path) < 0))
+			best = n;
+	}
+	bool had = cs.n_all > 0;
+	if (!best && cs.n > 0)
+		*error =
+		    *error ? *error : -EALREADY; /* all held frozen already: nothing new to do */
+	free(cs.v);
+	if (best || had)
+		return best;
+	if (allowed(c, t, group) && !(skip && skipped(skip, o, group->path)))
+		return group;
+	return NULL;
+}
+
+typedef struct Culprit {
+	const CgProc *best;
+	unsigned count;
+} Culprit;
+
+static int find_culprit(CgNode *n, unsigned depth, void *userdata)
+{
+	Culprit *cu = userdata;
+
+	(void)depth;
+	for (const CgProc *p = n->procs; p; p = p->next) {
+		uint64_t u = (cu->count & COUNT_PINNED ? p->pinned : 0) +
+			     (cu->count & COUNT_LOCKED ? p->locked : 0);
+		uint64_t bu = !cu->best ? 0
+					: (cu->count & COUNT_PINNED ? cu->best->pinned : 0) +
+					      (cu->count & COUNT_LOCKED ? cu->best->locked : 0);
+		if (u > 0 && (!cu->best || u > bu || (u == bu && p->pid < cu->best->pid)))
+			cu->best = p;
+	}
+	return 0;
+}
+
+static const CgProc *culprit_of(CgNode *n, unsigned count)
+{
+	Culprit cu = {.count = count};
+
+	if (n)
+		cg_tree_visit(n, find_culprit, &cu);
+	return cu.best;
+}
+
+typedef struct FindProc {
+	pid_t pid;
+	uint64_t starttime;
+	bool found;
+} FindProc;
+
+static int find_proc(CgNode *n, unsigned depth, void *userdata)
+{
+	FindProc *f = userdata;
+
+	(void)depth;
+	for (const CgProc *p = n->procs; p; p = p->next)
+		if (p->pid == f->pid && p->starttime == f->starttime)
+			f->found = true;
+	return f->found ? -1 : 0; /* stop early */
+}
+
+static bool proc_alive(CgTree *t, pid_t pid, uint64_t starttime)
+{
+	FindProc f = {.pid = pid, .starttime = starttime};
+	cg_tree_visit(t->root, find_proc, &f);
+	return f.found;
+}
+
+/* --- decisions --- */
+
+static void update_leaves(const PolicyConfig *c, const CgTree *t, CgNode *group, bool by_path,
+			  BudgetState *st, Out *o)
+{
+	Candidates cs = {};
+
+	for (size_t i = 0; i < st->n_leaves; i++)
+		free(st->leaves[i].cgroup);
+	free(st->leaves);
+	st->leaves = NULL;
+	st->n_leaves = 0;
+	if (!group)
+		return;
+	candidates(c, t, group, by_path, &cs);
+	/* never NULL once measured: NULL leaves mean no baseline (see decide_freeze) */
+	if (!(st->leaves = calloc(cs.n > 0 ? cs.n : 1, sizeof(LeafUsage))))
+		cs.error = -ENOMEM;
+	for (size_t i = 0; !cs.error && i < cs.n; i++) {
+		if (is_frozen_by(st, cs.v[i]->path))
+			continue;
+		LeafUsage *l = &st->leaves[st->n_leaves];
+		if (!(l->cgroup = strdup(cs.v[i]->path))) {
+			cs.error = -ENOMEM;
+			break;
+		}
+		l->usage = cg_usage(cs.v[i], c->count);
+		st->n_leaves++;
+	}
+	if (cs.error)
+		o->error = cs.error;
+	free(cs.v);
+}
+
+static uint64_t previous_usage(const LeafUsage *v, size_t n, const char *cgroup, bool *found)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].cgroup, cgroup) == 0) {
+			*found = true;
+			return v[i].usage;
+		}
+	*found = false;
+	return 0;
+}
+
+/* Freeze: the first target; then every other candidate that keeps growing while over. */
+static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgNode *group,
+			  uint64_t usage, const LeafUsage *prev_leaves, size_t n_prev,
+			  BudgetState *st, Out *o)
+{
+	bool by_path = b->name[0] == '/';
+	int error = 0;
+
+	if (st->n_frozen == 0) {
+		CgNode *target = choose(c, t, group, by_path, st, o, &error);
+		if (error == -EALREADY)
+			return;
+		if (!target) {
+			if (!st->reported)
+				push(o, DECISION_NO_TARGET, b, b->name, usage, t, group,
+				     culprit_of(group, c->count), NULL);
+			st->reported = true;
+		} else if (push(o, DECISION_FREEZE, b, b->name, usage, t, target,
+				culprit_of(target, c->count), NULL) == 0) {
+			o->error = frozen_add(st, target->path) < 0 ? -ENOMEM : o->error;
+			held_add(o, st->name, st->frozen[st->n_frozen - 1]);
+		}
+		if (error)
+			o->error = error;
+		return;
+	}
+	if (!prev_leaves)
+		return; /* no baseline yet (a freeze adopted at restart): nothing grew */
+	Candidates cs = {};
+	candidates(c, t, group, by_path, &cs);
+	for (size_t i = 0; i < cs.n; i++) {
+		CgNode *n = cs.v[i];
+		bool seen; /* a leaf new since the last scan grew from nothing */
+		uint64_t before = previous_usage(prev_leaves, n_prev, n->path, &seen);
+		if (skipped(st, o, n->path) || cg_usage(n, c->count) <= before)
+			continue;
+		if (push(o, DECISION_FREEZE, b, b->name, usage, t, n, culprit_of(n, c->count),
+			 NULL) == 0) {
+			if (frozen_add(st, n->path) < 0)
+				o->error = -ENOMEM;
+			else
+				held_add(o, st->name, st->frozen[st->n_frozen - 1]);
+		}
+	}
+	if (cs.error)
+		o->error = cs.error;
+	free(cs.v);
+}
+
+static void decide_signal(const PolicyConfig *c, CgTree *t, const Budget *b, CgNode *group,
+			  uint64_t usage, uint64_t now, BudgetState *st, Out *o)
+{
+	Decision *d;
+	int error = 0;
+
+	if (st->sig_stage > 0 && !proc_alive(t, st->sig_pid, st->sig_starttime)) {
+		/* gone (or no longer pinning): a new grace before the next culprit */
+		st->sig_stage = 0;
+		st->over_since = now;
+		return;
+	}
+	if (st->sig_stage == 0) {
+		CgNode *target = choose(c, t, group, b->name[0] == '/', NULL, o, &error);
+		const CgProc *p = culprit_of(target, c->count);
+		if (error)
+			o->error = error;
+		if (!target || !p) {
+			if (!st->reported)
+				push(o, DECISION_NO_TARGET, b, b->name, usage, t, group, NULL,
+				     NULL);
+			st->reported = true;
+			return;
+		}
+		if (push(o, DECISION_SIGNAL, b, b->name, usage, t, target, p, &d) < 0)
+			return;
+		d->signal = c->signal;
+		st->sig_stage = 1;
+		st->sig_pid = p->pid;
+		st->sig_starttime = p->starttime;
+		st->sig_at = now;
+		free(st->sig_target);
+		st->sig_target = strdup(target->path);
+		if (!st->sig_target)
+			o->error = -ENOMEM;
+		return;
+	}
+	if (st->sig_stage == 1 && now >= st->sig_at + c->kill_escalation_usec &&
+	    c->signal != SIGKILL) {
+		CgNode *target = st->sig_target ? cg_tree_find(t, st->sig_target) : NULL;
+		CgProc p = {.pid = st->sig_pid, .starttime = st->sig_starttime};
+		const CgProc *known = culprit_of(target, c->count);
+		if (push(o, DECISION_SIGNAL, b, b->name, usage, t, target,
+			 known && known->pid == p.pid ? known : &p, &d) < 0)
+			return;
+		d->signal = SIGKILL;
+		st->sig_stage = 2;
+		st->sig_at = now;
+	}
+}
+
+static void decide_over(const PolicyConfig *c, CgTree *t, const Budget *b, CgNode *group,
+			uint64_t usage, uint64_t now, const BudgetState *prev, BudgetState *st,
+			Out *o)
+{
+	int error = 0;
+
+	if (now < st->over_since + c->grace_usec)
+		return;
+	switch (b->action) {
+	case ACTION_LOG:
+		if (!st->reported) {
+			CgNode *target = choose(c, t, group, b->name[0] == '/', NULL, o, &error);
+			push(o, target ? DECISION_LOG : DECISION_NO_TARGET, b, b->name, usage, t,
+			     target ? target : group, culprit_of(target ? target : group, c->count),
+			     NULL);
+			st->reported = true;
+		}
+		break;
+	case ACTION_FREEZE:
+		decide_freeze(c, t, b, group, usage, prev ? prev->leaves : NULL,
+			      prev ? prev->n_leaves : 0, st, o);
+		break;
+	case ACTION_SIGNAL:
+		decide_signal(c, t, b, group, usage, now, st, o);
+		break;
+	case ACTION_KILL: {
+		CgNode *target = choose(c, t, group, b->name[0] == '/', NULL, o, &error);
+		if (!target) {
+			if (!st->reported)
+				push(o, DECISION_NO_TARGET, b, b->name, usage, t, group,
+				     culprit_of(group, c->count), NULL);
+			st->reported = true;
+			break;
+		}
+		push(o, DECISION_KILL, b, b->name, usage, t, target, culprit_of(target, c->count),
+		     NULL);
+		st->over_since = now; /* if still over once it is gone: another grace */
+		break;
+	}
+	default:
+		break;
+	}
+	if (error)
+		o->error = error;
+}
+
+static void drop_vanished(CgTree *t, BudgetState *st)
+{
+	for (size_t i = st->n_frozen; i-- > 0;)
+		if (!cg_tree_find(t, st->frozen[i]))
+			frozen_remove(st, st->frozen[i]);
+}
+
+/* Thaws everything pind froze for a budget that is within (or gone). */
+static void thaw_all(CgTree *t, const Budget *b, const char *name, uint64_t usage,
+		     const BudgetState *st, Out *o)
+{
+	for (size_t i = 0; i < st->n_frozen; i++) {
+		Decision *d;
+		CgNode *n = cg_tree_find(t, st->frozen[i]);
+		if (push(o, DECISION_THAW, b, name, usage, t, n, NULL, &d) == 0 && !n)
+			d->target = strdup(st->frozen[i]); /* gone from the tree: thaw by path */
+	}
+}
+
+static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
+			  const BudgetState *prev, uint64_t now, PolicyState *next, Out *o)
+{
+	CgNode *group = NULL;
+	BudgetState *st = state_add(next, b->name);
+
+	if (!st) {
+		o->error = -ENOMEM;
+		return;
+	}
+	if (prev) {
+		free(st->name);
+		if (state_copy(st, prev) < 0) {
+			o->error = -ENOMEM;
+			return;
+		}
+	}
+	if (cg_tree_resolve(t, b->name, &group) < 0)
+		group = NULL;
+	uint64_t usage = cg_usage(group, c->count);
+	bool over = group && usage > b->max;
+
+	/* what pind froze and that no longer exists needs no thaw; if still over, the next
+	 * target waits a grace of its own */
+	size_t had_frozen = st->n_frozen;
+	drop_vanished(t, st);
+	if (st->n_frozen < had_frozen)
+		st->over_since = now;
+
+	if (!over) {
+		if (st->over)
+			push(o, DECISION_RESTORED, b, b->name, usage, t, group, NULL, NULL);
+		thaw_all(t, b, b->name, usage, st, o);
+		st->over = false;
+		st->reported = false;
+		st->sig_stage = 0;
+		strv_free_n(st->foreign, st->n_foreign);
+		st->foreign = NULL;
+		st->n_foreign = 0;
+		update_leaves(c, t, NULL, false, st, o);
+		return;
+	}
+	if (!st->over) {
+		push(o, DECISION_EXCEEDED, b, b->name, usage, t, group, culprit_of(group, c->count),
+		     NULL);
+		st->over = true;
+		st->over_since = now;
+		st->reported = false;
+	}
+	decide_over(c, t, b, group, usage, now, prev, st, o);
+	update_leaves(c, t, group, b->name[0] == '/', st, o);
+}
+
+int policy_decide(const PolicyConfig *c, CgTree *tree, const BudgetSet *budgets,
+		  const PolicyState *prev, uint64_t now, PolicyState *ret_next,
+		  Decision **ret_decisions, size_t *ret_n)
+{
+	PolicyState next = {};
+	Out o = {};
+
+	for (size_t i = 0; prev && i < prev->n; i++)
+		for (size_t k = 0; k < prev->budgets[i].n_frozen; k++)
+			held_add(&o, prev->budgets[i].name, prev->budgets[i].frozen[k]);
+	for (size_t i = 0; i < budgets->n && !o.error; i++) {
+		const Budget *b = &budgets->budgets[i];
+		decide_budget(c, tree, b, prev ? policy_find(prev, b->name) : NULL, now, &next, &o);
+	}
+	/* a budget that went away: thaw what pind froze for it, then forget it */
+	for (size_t i = 0; prev && i < prev->n && !o.error; i++) {
+		const BudgetState *p = &prev->budgets[i];
+		if (budgets_find(budgets, p->name) || p->n_frozen == 0)
+			continue;
+		BudgetState *st = state_add(&next, p->name);
+		if (!st || (free(st->name), state_copy(st, p)) < 0) {
+			o.error = -ENOMEM;
+			break;
+		}
+		st->over = false;
+		drop_vanished(tree, st);
+		thaw_all(tree, NULL, p->name, 0, st, &o);
+	}
+	free(o.held);
+	if (o.error) {
+		policy_state_done(&next);
+		decisions_free(o.d, o.n);
+		return o.error;
+	}
+	*ret_next = next;
+	*ret_decisions = o.d;
+	*ret_n = o.n;
+	return 0;
+}
+
+void policy_outcome(PolicyState *s, const Decision *d, int result, uint64_t now)
+{
+	BudgetState *st = policy_find(s, d->budget);
+
+	if (!st)
+		return;
+	switch (d->kind) {
+	case DECISION_FREEZE:
+		if (result < 0) {
+			frozen_remove(st, d->target); /* not pind's: never thawed by pind */
+			if (result == -EBUSY)         /* someone else's freeze: not chosen again */
+				list_add(&st->foreign, &st->n_foreign, d->target);
+			else
+				st->over_since = now; /* a grace before trying again */
+		}
+		break;
+	case DECISION_THAW:
+		if (result == 0 || result == -ENOENT)
+			frozen_remove(st, d->target);
+		break;
+	case DECISION_SIGNAL:
+		if (result < 0) {
+			st->sig_stage = 0;
+			st->over_since = now;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+int policy_adopt_frozen(PolicyState *s, const char *budget, const char *cgroup, uint64_t now)
+{
+	BudgetState *st = policy_find(s, budget);
+
+	if (!st) {
+		if (!(st = state_add(s, budget)))
+			return -ENOMEM;
+		st->over_since = now; /* whatever the action is now, a grace first */
+	}
+	st->over = true; /* it was over when frozen; the next scan decides */
+	return frozen_add(st, cgroup);
+}
