@@ -22,6 +22,9 @@ static void usage(FILE *f)
 	      "  set-property NAME PinnedMemoryMax=SIZE|X-PinnedMemoryAction=ACTION...\n"
 	      "                     write a drop-in, as systemctl set-property does;\n"
 	      "                     an empty value removes the setting\n"
+	      "  freeze NAME | thaw NAME\n"
+	      "                     freeze or thaw a group by hand; thaw touches only what\n"
+	      "                     pind or pinctl froze\n"
 	      "\n"
 	      "NAME is a unit (machine.slice, vm1.service, machine-qemu\\x2d1\\x2dvm1.scope)\n"
 	      "or a cgroup path starting with '/', relative to the cgroup root.\n"
@@ -125,6 +128,8 @@ int main(int argc, char **argv)
 		return run_show(&a);
 	if (strcmp(a.command, "set-property") == 0)
 		return run_set_property(&a);
+	if (strcmp(a.command, "freeze") == 0 || strcmp(a.command, "thaw") == 0)
+		return run_freeze(&a, strcmp(a.command, "freeze") == 0);
 	fprintf(stderr, "pinctl: unknown command '%s'; see 'pinctl --help'\n", a.command);
 	return EXIT_USAGE;
 }

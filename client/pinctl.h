@@ -28,5 +28,8 @@ typedef struct Args {
 /* status, list, ps: measured here. */
 int run_show(const Args *a);
 
+/* freeze NAME, thaw NAME */
+int run_freeze(const Args *a, bool freeze);
+
 /* set-property NAME KEY=VALUE... */
 int run_set_property(const Args *a);

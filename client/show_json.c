@@ -102,6 +102,11 @@ static json_object *group_json(const ShowContext *c, const GroupView *g, bool fu
 	CgNode *n = g->node;
 
 	add(o, "name", json_object_new_string(g->name));
+	GroupState st;
+	view_group_state(c->layout, g, c->count, &st);
+	add(o, "state", json_object_new_string(st.state));
+	add(o, "frozen_by", st.frozen_by ? json_object_new_string(st.frozen_by) : NULL);
+	group_state_done(&st);
 	if (!n) {
 		add(o, "cgroup", NULL);
 		add(o, "budget", budget_json(c, g->budget, NULL));

@@ -136,6 +136,16 @@ static void show_block(const ShowContext *c, const View *v, size_t top, size_t e
 		return;
 	}
 	fprintf(c->out, "      CGroup: %s\n", g->node->path);
+	GroupState st;
+	view_group_state(c->layout, g, c->count, &st);
+	if (st.frozen_by)
+		fprintf(c->out, "       State: frozen by %s%s\n",
+			strcmp(st.frozen_by, "pinctl") == 0 ? "pinctl" : "pind for budget ",
+			strcmp(st.frozen_by, "pinctl") == 0 ? "" : st.frozen_by);
+	else
+		fprintf(c->out, "       State: %s%s\n", st.state,
+			strcmp(st.state, "frozen") == 0 ? " (not by pind)" : "");
+	group_state_done(&st);
 	if (g->budget)
 		show_budget(c, g);
 	fprintf(c->out, "      Pinned: %s (locked: %s) in %u process%s\n",
@@ -156,6 +166,12 @@ static void show_block(const ShowContext *c, const View *v, size_t top, size_t e
 		if (s->budget)
 			fprintf(c->out, "; budget %s (%u%%)", sz(a, s->budget->max),
 				percent(cg_usage(s->node, c->count), s->budget->max));
+		GroupState gs;
+		view_group_state(c->layout, s, c->count, &gs);
+		if (strcmp(gs.state, "frozen") == 0)
+			fprintf(c->out, " [frozen%s%s]", gs.frozen_by ? " by " : "",
+				gs.frozen_by ? gs.frozen_by : "");
+		group_state_done(&gs);
 		fputc('\n', c->out);
 	}
 }
@@ -190,18 +206,22 @@ int show_list_text(const ShowContext *c, const View *v)
 	int w = name_width(v, 4);
 
 	if (c->legend)
-		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %s\n", w, "NAME", "PINNED", "LOCKED",
-			"MAX", "USE", "ACTION", "SOURCE");
+		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %-10s %s\n", w, "NAME", "PINNED",
+			"LOCKED", "MAX", "USE", "ACTION", "STATE", "SOURCE");
 	for (size_t i = 0; i < v->n_groups; i++) {
 		const GroupView *g = &v->groups[i];
 		const CgNode *n = g->node;
 		const Budget *bu = g->budget;
 		if (bu && bu->max != UINT64_MAX)
 			snprintf(u, sizeof(u), "%u%%", percent(cg_usage(n, c->count), bu->max));
-		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %s\n", w, g->name,
+		GroupState st;
+		view_group_state(c->layout, g, c->count, &st);
+		fprintf(c->out, "%-*s %9s %9s %9s %4s %-6s %-10s %s\n", w, g->name,
 			n ? sz(a, n->pinned_sum) : "-", n ? sz(b, n->locked_sum) : "-",
 			bu ? sz(m, bu->max) : "-", bu && bu->max != UINT64_MAX ? u : "-",
-			bu ? action_to_string(bu->action) : "-", bu ? bu->max_source : "-");
+			bu ? action_to_string(bu->action) : "-", st.state,
+			bu ? bu->max_source : "-");
+		group_state_done(&st);
 	}
 	if (c->legend)
 		fprintf(c->out, "\n%zu group%s listed.\n", v->n_groups,

@@ -28,6 +28,10 @@ int cg_frozen(const CgLayout *l, const char *cgroup, bool *ret);
  * directory, whose value says why (the budget's name). A new cgroup of the same name
  * does not inherit it. -ENODATA when there is none; -EOPNOTSUPP where xattrs are not
  * supported (v1). */
+/* The mark pind puts on what it freezes for a budget is the budget's name; what pinctl
+ * freezes by hand carries this one, which pind never adopts. */
+#define MARK_MANUAL "pinctl"
+
 int cg_mark_get(const CgLayout *l, const char *cgroup, char **ret_value);
 int cg_mark_set(const CgLayout *l, const char *cgroup, const char *value);
 int cg_mark_remove(const CgLayout *l, const char *cgroup);

@@ -74,13 +74,21 @@ static int do_freeze(const Enforcer *e, const Decision *d)
 	return r;
 }
 
+/* 0 thawed; 1 found thawed already (pinctl thaw, say); -ENOENT found frozen without
+ * pind's mark: someone else's freeze now, left alone. Either way it is no longer pind's. */
 static int do_thaw(const Enforcer *e, const Decision *d)
 {
 	_cleanup_free_ char *mark = NULL;
+	bool frozen = true;
 
 	int r = cg_mark_get(e->layout, d->target, &mark);
+	if (r == -ENODATA) {
+		if (cg_frozen(e->layout, d->target, &frozen) >= 0 && !frozen)
+			return 1;
+		return -ENOENT;
+	}
 	if (r < 0 && r != -EOPNOTSUPP)
-		return r == -ENODATA ? -EPERM : r; /* the mark is gone: not pind's any more */
+		return r;
 	r = cg_freeze(e->layout, d->target, false, FREEZE_TIMEOUT_USEC);
 	if (r >= 0)
 		cg_mark_remove(e->layout, d->target);
@@ -120,11 +128,16 @@ int enforce(const Enforcer *e, const Decision *d)
 		return r;
 	case DECISION_THAW:
 		r = do_thaw(e, d);
-		if (r < 0)
+		if (r == 1)
+			report(LOG_NOTICE, d, "thaw", 0, "%s was thawed already", name);
+		else if (r == -ENOENT)
+			report(LOG_WARNING, d, "thaw", r,
+			       "left %s frozen: it no longer carries pind's mark", name);
+		else if (r < 0)
 			report(LOG_ERR, d, "thaw", r, "thawing %s failed: %s", name, strerror(-r));
 		else
 			report(LOG_NOTICE, d, "thaw", r, "thawed %s", name);
-		return r;
+		return r == 1 ? 0 : r;
 	case DECISION_SIGNAL: {
 		const char *sig = sigabbrev_np(d->signal);
 		r = proc_signal(e->proc_root, d->pid, d->starttime, d->signal);

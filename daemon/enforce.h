@@ -15,7 +15,3 @@ typedef struct Enforcer {
 /* Returns the outcome for policy_outcome(): 0 done, or a negative errno (-EBUSY: the
  * cgroup was frozen by someone else and is left alone). */
 int enforce(const Enforcer *e, const Decision *d);
-
-/* The mark value pind puts on what it freezes for a budget is the budget's name; what
- * pinctl freezes by hand carries this one, which pind never adopts. */
-#define MARK_MANUAL "pinctl"

@@ -470,6 +470,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	r = sd_event_default(&d.event);
 	if (r >= 0)
+		r = sd_event_set_watchdog(d.event, true); /* WATCHDOG=1 when WatchdogSec= is set */
+	if (r >= 0)
 		r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
 	if (r >= 0)
 		r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);

@@ -30,7 +30,7 @@ check_run "set-property percentage" 0 "$PINCTL" --root="$root" set-property vm1.
 mem=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024))
 check_eq "10% of RAM" $((mem / 10)) "$(budget vm1.service max)"
 ctl list >"$TEST_TMP/list.txt"
-check_grep "list shows value, action and source" "^vm1\.service .* kill +$f$" "$TEST_TMP/list.txt"
+check_grep "list shows value, action and source" "^vm1\.service .* kill +ok +$f$" "$TEST_TMP/list.txt"
 ctl status vm1.service >"$TEST_TMP/st.txt"
 check_grep "status of a unit without a cgroup shows its budget" "Budget: 0B of .* kill" "$TEST_TMP/st.txt"
 check_grep "status names the source" "PinnedMemoryMax=10% from $f" "$TEST_TMP/st.txt"

@@ -58,6 +58,11 @@ ms=$(((t1 - t0) / 1000000))
 check_eq "vm1.service cgroup.events frozen" 1 "$(frozen "$(cg vm1.service)")"
 check_eq "vm1.service marked for its budget" machine.slice "$(mark "$(cg vm1.service)")"
 check_eq "vm2.service not frozen" 0 "$(frozen "$(cg vm2.service)")"
+ctl() { "$PINCTL" --root="$root" --cgroup-root="$TEST_CG" "$@" 2>/dev/null; }
+ctl status vm1.service >"$TEST_TMP/st.txt"
+check_grep "status says who froze it" "State: frozen by pind for budget machine\.slice" "$TEST_TMP/st.txt"
+check_eq "list --json state and frozen_by" "frozen machine.slice over" \
+	"$(ctl list --json | jq -r '[(.groups[] | select(.name == "vm1.service") | .state, .frozen_by), (.groups[] | select(.name == "machine.slice") | .state)] | join(" ")')"
 "$PINCTL" --root="$root" set-property machine.slice PinnedMemoryMax=128M 2>/dev/null
 expect_log "BudgetRestored after the budget was raised" "machine\.slice: within budget again \(80\.0M of 128\.0M\)"
 expect_log "thaw logged" "machine\.slice: thawed vm1\.service"
@@ -147,5 +152,24 @@ sleep 1
 check_eq "reported once" 1 "$(grep -c 'would act on' "$log")"
 check_eq "nothing frozen" "0 0" "$(frozen "$(cg vm1.service)") $(frozen "$(cg vm2.service)")"
 check_eq "nothing killed" yes "$([ -d /proc/$vm1 ] && [ -d /proc/$vm2 ] && echo yes)"
+reset
+
+# --- pinctl freeze/thaw by hand (no bus yet: pinctl acts itself) ---
+conf freeze 1G
+start_pinhog vm1 machine.slice/vm1.service --name hog-vm1 8M || exit 1
+start_pinhog vm2 machine.slice/vm2.service --name hog-vm2 8M || exit 1
+check_run "pinctl freeze" 0 "$PINCTL" --root="$root" --cgroup-root="$TEST_CG" freeze vm1.service
+check_eq "frozen by pinctl" "1 pinctl" "$(frozen "$(cg vm1.service)") $(mark "$(cg vm1.service)")"
+start_pind
+sleep 0.5
+check_eq "pind adopts no manual freeze and thaws nothing" "1 0" \
+	"$(frozen "$(cg vm1.service)") $(grep -c 'thawed\|still frozen' "$log")"
+check_run "pinctl thaw" 0 "$PINCTL" --root="$root" --cgroup-root="$TEST_CG" thaw vm1.service
+check_eq "thawed, mark gone" "0 " "$(frozen "$(cg vm1.service)") $(mark "$(cg vm1.service)")"
+echo 1 >"$(cg vm2.service)/cgroup.freeze"
+check_run "pinctl thaw refuses someone else's freeze" 1 "$PINCTL" --root="$root" --cgroup-root="$TEST_CG" thaw vm2.service
+check_grep "and says why" "frozen neither by pind nor by pinctl" "$TEST_TMP/last.err"
+check_eq "still frozen" 1 "$(frozen "$(cg vm2.service)")"
+check_run "unknown group" 5 "$PINCTL" --root="$root" --cgroup-root="$TEST_CG" freeze nosuch.service
 reset
 finish

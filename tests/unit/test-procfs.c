@@ -8,6 +8,7 @@
 
 #include "macro.h"
 #include "procfs.h"
+#include "testutil.h"
 
 #define KB(x) (UINT64_C(x) * 1024)
 
@@ -750,10 +751,5 @@ static Suite *procfs_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(procfs_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(procfs_suite());
 }

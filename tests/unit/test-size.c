@@ -8,6 +8,7 @@
 
 #include "macro.h"
 #include "size.h"
+#include "testutil.h"
 
 #define KIB (UINT64_C(1) << 10)
 #define MIB (UINT64_C(1) << 20)
@@ -316,10 +317,5 @@ static Suite *size_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(size_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(size_suite());
 }

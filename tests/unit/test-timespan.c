@@ -8,6 +8,7 @@
 
 #include "macro.h"
 #include "timespan.h"
+#include "testutil.h"
 
 #define MSEC UINT64_C(1000)
 #define SEC  UINT64_C(1000000)
@@ -350,10 +351,5 @@ static Suite *timespan_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(timespan_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(timespan_suite());
 }

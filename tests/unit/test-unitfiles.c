@@ -664,10 +664,5 @@ static Suite *unitfiles_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(unitfiles_suite());
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(unitfiles_suite());
 }

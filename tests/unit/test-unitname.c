@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "unitname.h"
+#include "testutil.h"
 
 /* Written by a function only on success; lets tests see that failures leave outputs alone. */
 #define SENTINEL_TYPE ((UnitType)0x5a5a)
@@ -497,12 +498,5 @@ static Suite *unitname_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(unitname_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(unitname_suite());
 }

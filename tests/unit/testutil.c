@@ -109,3 +109,13 @@ void tu_symlink(const char *target, const char *linkpath)
 	ck_assert_msg(symlink(target, linkpath) == 0, "symlink %s -> %s: %s", linkpath, target,
 		      strerror(errno));
 }
+
+int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

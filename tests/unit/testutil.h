@@ -36,3 +36,7 @@ __attribute__((format(printf, 2, 3))) void tu_write_filef(const char *path, cons
 
 /* Creates the symlink linkpath -> target, and the missing parent directories of linkpath. */
 void tu_symlink(const char *target, const char *linkpath);
+
+/* Runs the suite s (srunner_run_all(), CK_NORMAL) and frees it; returns EXIT_SUCCESS when no
+ * test failed, else EXIT_FAILURE: for main(). */
+int tu_run(Suite *s);
