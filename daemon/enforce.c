@@ -10,6 +10,8 @@
 #include "enforce.h"
 #include "log.h"
 #include "macro.h"
+#include "sdunit.h"
+#include "unitname.h"
 #include "size.h"
 
 /* one MESSAGE_ID per kind of event, for journalctl MESSAGE_ID=... */
@@ -57,6 +59,32 @@ static void report(int priority, const Decision *d, const char *action, int resu
 		   culprit ? culprit : "");
 }
 
+/* Through systemd where it can (it then knows the unit is frozen), else cgroupfs. */
+static int freeze_unit(const Enforcer *e, const Decision *d, bool freeze)
+{
+	_cleanup_free_ char *message = NULL;
+
+	if (e->systemd && !*e->systemd_cannot_freeze && d->target_name &&
+	    unit_name_is_valid(d->target_name)) {
+		int r = sdunit_freeze(e->systemd, d->target_name, d->target, freeze, &message);
+		if (r >= 0) {
+			bool frozen;
+			if (cg_frozen(e->layout, d->target, &frozen) >= 0 && frozen == freeze)
+				return 0;
+		} else if (r == -EOPNOTSUPP) {
+			*e->systemd_cannot_freeze = true;
+			log_msg(LOG_NOTICE,
+				"systemd cannot freeze units here (%s); pind writes cgroup.freeze "
+				"itself",
+				message ? message : strerror(-r));
+		} else if (r != -ENOENT)
+			log_msg(LOG_WARNING, "%s(%s) failed (%s); pind writes cgroup.freeze itself",
+				freeze ? "FreezeUnit" : "ThawUnit", d->target_name,
+				message ? message : strerror(-r));
+	}
+	return cg_freeze(e->layout, d->target, freeze, FREEZE_TIMEOUT_USEC);
+}
+
 static int do_freeze(const Enforcer *e, const Decision *d)
 {
 	_cleanup_free_ char *mark = NULL;
@@ -68,7 +96,7 @@ static int do_freeze(const Enforcer *e, const Decision *d)
 	r = cg_mark_set(e->layout, d->target, d->budget);
 	if (r < 0 && r != -EOPNOTSUPP)
 		return r;
-	r = cg_freeze(e->layout, d->target, true, FREEZE_TIMEOUT_USEC);
+	r = freeze_unit(e, d, true);
 	if (r < 0 && r != -ETIMEDOUT) /* a timed-out freeze stays requested: still pind's */
 		cg_mark_remove(e->layout, d->target);
 	return r;
@@ -89,7 +117,7 @@ static int do_thaw(const Enforcer *e, const Decision *d)
 	}
 	if (r < 0 && r != -EOPNOTSUPP)
 		return r;
-	r = cg_freeze(e->layout, d->target, false, FREEZE_TIMEOUT_USEC);
+	r = freeze_unit(e, d, false);
 	if (r >= 0)
 		cg_mark_remove(e->layout, d->target);
 	return r;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <systemd/sd-bus.h>
+
 #include "cglayout.h"
 #include "policy.h"
 
@@ -10,6 +12,8 @@
 typedef struct Enforcer {
 	const CgLayout *layout;
 	const char *proc_root;
+	sd_bus *systemd;             /* the manager's bus for FreezeUnit, or NULL */
+	bool *systemd_cannot_freeze; /* learnt once: the manager said it cannot freeze here */
 } Enforcer;
 
 /* Returns the outcome for policy_outcome(): 0 done, or a negative errno (-EBUSY: the

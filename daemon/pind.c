@@ -22,6 +22,7 @@
 #include "macro.h"
 #include "measure.h"
 #include "scan.h"
+#include "sdunit.h"
 #include "size.h"
 #include "sources.h"
 #include "timespan.h"
@@ -53,6 +54,8 @@ typedef struct Daemon {
 	char *own_cgroup;  /* pind's own cgroup: never a target */
 	char *state_path;  /* StateFile below --root */
 	char *saved_state; /* what was last written, to write only changes */
+	sd_bus *systemd;   /* for FreezeUnit/ThawUnit, when a manager is reachable */
+	bool systemd_cannot_freeze;
 } Daemon;
 
 static void usage(FILE *f)
@@ -202,7 +205,12 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 	    .protected = c->protected,
 	    .own_cgroup = d->own_cgroup,
 	};
-	Enforcer e = {.layout = &d->layout, .proc_root = d->opt.proc_root};
+	Enforcer e = {
+	    .layout = &d->layout,
+	    .proc_root = d->opt.proc_root,
+	    .systemd = d->systemd,
+	    .systemd_cannot_freeze = &d->systemd_cannot_freeze,
+	};
 	PolicyState next;
 	Decision *dec;
 	size_t n;
@@ -302,6 +310,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static void daemon_done(Daemon *d)
 {
 	policy_state_done(&d->policy);
+	sd_bus_flush_close_unref(d->systemd);
 	free(d->own_cgroup);
 	free(d->state_path);
 	free(d->saved_state);
@@ -436,6 +445,8 @@ static int setup(Daemon *d)
 		return r;
 	}
 	bool top = strcmp(d->opt.root, "/") == 0;
+	if (top) /* with --root, this is no host's configuration: its systemd is not ours */
+		sdunit_connect(d->opt.user, &d->systemd);
 	if (asprintf(&d->state_path, "%s%s", top ? "" : d->opt.root, d->sources.config.state_file) <
 	    0)
 		return -ENOMEM;

@@ -276,6 +276,38 @@ check_run "systemctl --user show machine.slice" 0 systemctl --user show machine.
 check_grep "machine.slice loaded" '^LoadState=loaded$' "$TEST_TMP/last.out"
 
 # systemd stops what it runs; the pins go with the processes
+# pind itself, serving this user manager: over budget, it asks the manager to freeze the
+# unit (FreezeUnit; on hybrid hosts systemd says it cannot) and else writes cgroup.freeze
+mkdir -p "$XDG_CONFIG_HOME/pind"
+printf '[Daemon]\nScanIntervalSec=100ms\nGraceSec=300ms\nCgroupRoot=%s\n' "$RIG_CGROUP" \
+	>"$XDG_CONFIG_HOME/pind/pind.conf"
+plog=$TEST_TMP/pind.log
+PIND_LOG_STDERR=1 "$PIND" --user >"$plog" 2>&1 &
+pind=$!
+track_pid $pind
+pind_logged() { for _ in $(seq 100); do grep -qE -- "$1" "$plog" && return 0; sleep 0.05; done; return 1; }
+pind_logged "pind: started" && ok "pind --user started" || not_ok "pind --user did not start"
+pinctl set-property machine.slice PinnedMemoryMax=40M >/dev/null 2>&1
+VM1_CG=$RIG_CGROUP_MOUNT$RIG_CGROUP/machine.slice/vm1.service
+if pind_logged "machine\.slice: froze vm1\.service \(48\.0M of 40\.0M\); culprit $vm1"; then
+	ok "pind froze vm1.service, the largest leaf unit, naming the culprit"
+else
+	not_ok "pind did not freeze vm1.service"
+	sed 's/^/    /' "$plog" | tail -10
+fi
+check_eq "vm1.service frozen (cgroup.events)" 1 "$(awk '$1 == "frozen" { print $2 }' "$VM1_CG/cgroup.events")"
+if grep -q "systemd cannot freeze units here" "$plog"; then
+	ok "systemd refused FreezeUnit here (hybrid host); pind froze through cgroup.freeze"
+else
+	check_eq "systemd froze it (FreezerState)" frozen "$(systemctl --user show -P FreezerState vm1.service)"
+fi
+pinctl set-property machine.slice PinnedMemoryMax=64M >/dev/null 2>&1
+pind_logged "machine\.slice: thawed vm1\.service" && ok "thawed after the budget was raised" ||
+	not_ok "not thawed"
+check_eq "vm1.service running again" 0 "$(awk '$1 == "frozen" { print $2 }' "$VM1_CG/cgroup.events")"
+kill $pind
+wait $pind 2>/dev/null
+
 check_run "systemctl --user stop vm1.service and the scope" 0 \
 	systemctl --user stop vm1.service "$SCOPE"
 wait_gone "$vm1" && wait_gone "$vm2"
