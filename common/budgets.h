@@ -19,6 +19,7 @@ typedef struct Budget {
 	char *max_source; /* file that set PinnedMemoryMax */
 	Action action;
 	char *action_source; /* file that set the action; NULL: DefaultAction */
+	uint64_t reserved;   /* bytes reserved and not yet pinned (the daemon's Reserve()) */
 } Budget;
 
 typedef struct BudgetSet {

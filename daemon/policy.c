@@ -573,6 +573,7 @@ static void decide_over(const PolicyConfig *c, CgTree *t, const Budget *b, CgNod
 		}
 		push(o, DECISION_KILL, b, b->name, usage, t, target, culprit_of(target, c->count),
 		     NULL);
+		st->killed = true;
 		st->over_since = now; /* if still over once it is gone: another grace */
 		break;
 	}
@@ -622,7 +623,9 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 	if (cg_tree_resolve(t, b->name, &group) < 0)
 		group = NULL;
 	uint64_t usage = cg_usage(group, c->count);
-	bool over = group && usage > b->max;
+	/* reservations count as if pinned already */
+	uint64_t charged = usage + b->reserved < usage ? UINT64_MAX : usage + b->reserved;
+	bool over = group && charged > b->max;
 
 	/* what pind froze and that no longer exists needs no thaw; if still over, the next
 	 * target waits a grace of its own */
@@ -638,6 +641,7 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 		st->over = false;
 		st->reported = false;
 		st->sig_stage = 0;
+		st->killed = false;
 		strv_free_n(st->foreign, st->n_foreign);
 		st->foreign = NULL;
 		st->n_foreign = 0;
@@ -724,6 +728,15 @@ void policy_outcome(PolicyState *s, const Decision *d, int result, uint64_t now)
 	default:
 		break;
 	}
+}
+
+void policy_forget_frozen(PolicyState *s, const char *cgroup, uint64_t now)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (is_frozen_by(&s->budgets[i], cgroup)) {
+			frozen_remove(&s->budgets[i], cgroup);
+			s->budgets[i].over_since = now;
+		}
 }
 
 int policy_adopt_frozen(PolicyState *s, const char *budget, const char *cgroup, uint64_t now)

@@ -56,6 +56,7 @@ typedef struct BudgetState {
 	bool over;
 	uint64_t over_since; /* start of this episode, or of the grace after an action */
 	bool reported;       /* LOG / NO_TARGET said for this episode */
+	bool killed;         /* a unit was killed in this episode */
 	char **frozen;       /* cgroups pind froze for this budget */
 	size_t n_frozen;
 	char **foreign; /* found frozen by someone else this episode: left alone */
@@ -86,6 +87,10 @@ int policy_decide(const PolicyConfig *c, CgTree *tree, const BudgetSet *budgets,
  * is within again); a thaw that failed stays pind's (retried); a signal whose process was
  * gone starts the grace again. result is 0 or a negative errno. */
 void policy_outcome(PolicyState *s, const Decision *d, int result, uint64_t now);
+
+/* A freeze pind held that was undone by hand (Thaw()): no longer pind's; if the budget is
+ * still over, the next action waits a grace of its own. */
+void policy_forget_frozen(PolicyState *s, const char *cgroup, uint64_t now);
 
 /* A cgroup found frozen with pind's mark (a restart): pind's again, for budget. */
 int policy_adopt_frozen(PolicyState *s, const char *budget, const char *cgroup, uint64_t now);

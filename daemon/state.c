@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -23,7 +24,7 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-int state_save(const char *path, const PolicyState *s)
+int state_save(const char *path, const PolicyState *s, const Reservations *rs)
 {
 	_cleanup_free_ char *tmp = NULL;
 	json_object *root = json_object_new_object(), *frozen = json_object_new_array();
@@ -40,6 +41,20 @@ int state_save(const char *path, const PolicyState *s)
 			json_object_array_add(frozen, o);
 		}
 	json_object_object_add(root, "frozen", frozen);
+	json_object *res = json_object_new_array();
+	for (size_t i = 0; i < rs->n; i++) {
+		const Reservation *rv = &rs->v[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(rv->id));
+		json_object_object_add(o, "budget", json_object_new_string(rv->budget));
+		json_object_object_add(o, "bytes", json_object_new_uint64(rv->bytes));
+		json_object_object_add(o, "holder",
+				       rv->holder ? json_object_new_string(rv->holder) : NULL);
+		json_object_object_add(o, "expires_monotonic_usec",
+				       json_object_new_uint64(rv->expires));
+		json_object_array_add(res, o);
+	}
+	json_object_object_add(root, "reservations", res);
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (asprintf(&tmp, "%s.tmp", path) < 0) {
@@ -64,8 +79,45 @@ int state_save(const char *path, const PolicyState *s)
 	return r;
 }
 
+/* Reservations survive a restart within the same boot (StateFile lives in /run). */
+static int load_reservations(json_object *root, Reservations *rs)
+{
+	json_object *res;
+
+	if (!json_object_object_get_ex(root, "reservations", &res) ||
+	    !json_object_is_type(res, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(res); i++) {
+		json_object *o = json_object_array_get_idx(res, i), *id, *b, *n, *h, *e;
+		if (!json_object_object_get_ex(o, "id", &id) ||
+		    !json_object_object_get_ex(o, "budget", &b) ||
+		    !json_object_object_get_ex(o, "bytes", &n))
+			continue;
+		json_object_object_get_ex(o, "holder", &h);
+		if (!json_object_object_get_ex(o, "expires_monotonic_usec", &e))
+			e = NULL;
+		const char *new_id;
+		uint64_t expires = e ? json_object_get_uint64(e) : 0;
+		int r = reservations_add(rs, json_object_get_string(b), json_object_get_uint64(n),
+					 h ? json_object_get_string(h) : NULL, 0, 0, &new_id);
+		if (r < 0)
+			return r;
+		Reservation *last = &rs->v[rs->n - 1];
+		last->expires = expires;
+		char *copy = strdup(json_object_get_string(id));
+		if (!copy)
+			return -ENOMEM;
+		free(last->id);
+		last->id = copy;
+		unsigned long long num;
+		if (sscanf(copy, "r%llu", &num) == 1 && num >= rs->next_id)
+			rs->next_id = num;
+	}
+	return 0;
+}
+
 int state_load(const char *path, int (*fn)(const char *budget, const char *cgroup, void *userdata),
-	       void *userdata)
+	       Reservations *rs, void *userdata)
 {
 	json_object *root = json_object_from_file(path), *frozen;
 	int r = 0;
@@ -84,6 +136,8 @@ int state_load(const char *path, int (*fn)(const char *budget, const char *cgrou
 			continue;
 		r = fn(json_object_get_string(b), json_object_get_string(c), userdata);
 	}
+	if (r >= 0)
+		r = load_reservations(root, rs);
 	json_object_put(root);
 	return r;
 }

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "actuate.h"
+#include "daemon.h"
+#include "dbus_api.h"
+#include "enforce.h"
+#include "log.h"
+#include "macro.h"
+#include "sdunit.h"
+#include "size.h"
+#include "state.h"
+
+#define MESSAGE_ID_BUDGET "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a01"
+#define MESSAGE_ID_RELOAD "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a02"
+
+const char *daemon_cgroup_root(const Daemon *d)
+{
+	return sources_cgroup_root(&d->sources, d->opt.cgroup_root);
+}
+
+static void log_budget(const Budget *b, const char *verb)
+{
+	char size[FORMAT_BYTES_MAX], field_unit[300], field_max[64];
+	snprintf(field_unit, sizeof(field_unit), "PIND_UNIT=%s", b->name);
+	snprintf(field_max, sizeof(field_max), "PIND_MAX=%" PRIu64, b->max);
+	const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_BUDGET, field_unit, field_max, NULL};
+	log_struct(LOG_INFO, fields, "budget %s %s: PinnedMemoryMax=%s (%s) from %s, action %s%s%s",
+		   b->name, verb, b->max_text, format_bytes(size, sizeof(size), b->max),
+		   b->max_source, action_to_string(b->action), b->action_source ? " from " : "",
+		   b->action_source ? b->action_source : " (DefaultAction=)");
+}
+
+/* Logs what changed between two budget sets. */
+static void log_budget_changes(const BudgetSet *old, const BudgetSet *new)
+{
+	for (size_t i = 0; i < new->n; i++) {
+		const Budget *b = &new->budgets[i], *o = budgets_find(old, b->name);
+		if (!o)
+			log_budget(b, "set");
+		else if (o->max != b->max || o->action != b->action ||
+			 strcmp(o->max_source, b->max_source) != 0)
+			log_budget(b, "changed");
+	}
+	for (size_t i = 0; i < old->n; i++)
+		if (!budgets_find(new, old->budgets[i].name))
+			log_msg(LOG_INFO, "budget %s removed", old->budgets[i].name);
+}
+
+uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Writes StateFile when what pind holds changed. */
+static void save_state(Daemon *d)
+{
+	_cleanup_free_ char *now = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&now, &size);
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < d->policy.n; i++)
+		for (size_t k = 0; k < d->policy.budgets[i].n_frozen; k++)
+			fprintf(f, "%s\n%s\n", d->policy.budgets[i].name,
+				d->policy.budgets[i].frozen[k]);
+	for (size_t i = 0; i < d->reservations.n; i++)
+		fprintf(f, "%s\n", d->reservations.v[i].id);
+	fclose(f);
+	if (d->saved_state && strcmp(d->saved_state, now) == 0)
+		return;
+	int r = state_save(d->state_path, &d->policy, &d->reservations);
+	if (r < 0) {
+		log_msg(LOG_ERR, "writing %s failed: %s", d->state_path, strerror(-r));
+		return;
+	}
+	free(d->saved_state);
+	d->saved_state = TAKE_PTR(now);
+}
+
+/* Decide, act, remember. */
+static int enforce_budgets(Daemon *d, CgTree *tree)
+{
+	const Config *c = &d->sources.config;
+	PolicyConfig pc = {
+	    .grace_usec = c->grace_usec,
+	    .kill_escalation_usec = c->kill_escalation_usec,
+	    .signal = c->signal,
+	    .count = c->count,
+	    .protected = c->protected,
+	    .own_cgroup = d->own_cgroup,
+	};
+	Enforcer e = {
+	    .layout = &d->layout,
+	    .proc_root = d->opt.proc_root,
+	    .systemd = d->systemd,
+	    .systemd_cannot_freeze = &d->systemd_cannot_freeze,
+	};
+	PolicyState next;
+	Decision *dec;
+	size_t n;
+	uint64_t now = now_usec();
+
+	int r = policy_decide(&pc, tree, &d->budgets, &d->policy, now, &next, &dec, &n);
+	if (r < 0) {
+		log_msg(LOG_ERR, "deciding failed: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int result = enforce(&e, &dec[i]);
+		policy_outcome(&next, &dec[i], result, now);
+		bus_emit_decision(d->bus, &dec[i], result);
+	}
+	decisions_free(dec, n);
+	policy_state_done(&d->policy);
+	d->policy = next;
+	save_state(d);
+	return 0;
+}
+
+/* One pass: measure, work out the budgets that apply to what exists, act, publish. */
+int daemon_scan(Daemon *d)
+{
+	Snapshot snap;
+	BudgetSet budgets;
+	unsigned count = d->sources.config.count;
+
+	int r =
+	    snapshot_take(d->scanner, &d->layout, d->opt.proc_root, daemon_cgroup_root(d), &snap);
+	if (r < 0) {
+		log_msg(LOG_ERR, "measuring below %s failed: %s", daemon_cgroup_root(d),
+			strerror(-r));
+		return r;
+	}
+	r = sources_budgets(&d->sources, snap.tree, &budgets);
+	if (r < 0) {
+		snapshot_done(&snap);
+		return r;
+	}
+	log_budget_changes(&d->budgets, &budgets);
+	budgets_done(&d->budgets);
+	d->budgets = budgets;
+	snapshot_done(&d->snap);
+	d->snap = snap;
+	reservations_expire(&d->reservations, d->snap.tree, count, now_usec());
+	for (size_t i = 0; i < d->budgets.n; i++)
+		d->budgets.budgets[i].reserved = reservations_pending(
+		    &d->reservations, d->snap.tree, count, d->budgets.budgets[i].name);
+	r = enforce_budgets(d, d->snap.tree);
+	unsigned over = 0, frozen = 0;
+	for (size_t i = 0; i < d->policy.n; i++) {
+		over += d->policy.budgets[i].over;
+		frozen += (unsigned)d->policy.budgets[i].n_frozen;
+	}
+	sd_notifyf(false,
+		   "STATUS=%zu budgets, %u over, %u frozen; %u processes scanned in %" PRIu64 " us",
+		   d->budgets.n, over, frozen, snap.stats.visited, snap.stats.usec);
+	bus_emit_scan(d->bus);
+	return r;
+}
+
+int daemon_reload(Daemon *d, char **ret_error)
+{
+	_cleanup_free_ char *error = NULL;
+	Sources s;
+
+	int r = sources_load(d->opt.root, d->opt.user, d->mem_total, &s, &error);
+	if (r < 0) {
+		const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_RELOAD, NULL};
+		log_struct(LOG_ERR, fields, "reload failed, keeping the previous configuration: %s",
+			   error ? error : strerror(-r));
+		watch_arm(d->watch, &d->sources.paths, d->sources.config_path);
+		if (ret_error)
+			*ret_error = TAKE_PTR(error);
+		return r;
+	}
+	sources_done(&d->sources);
+	d->sources = s;
+	r = watch_arm(d->watch, &d->sources.paths, d->sources.config_path);
+	if (r < 0)
+		log_msg(LOG_WARNING, "watching the unit directories failed: %s", strerror(-r));
+	log_msg(LOG_INFO, "configuration reloaded");
+	daemon_scan(d);
+	return 0;
+}
+
+void daemon_done(Daemon *d)
+{
+	d->bus = bus_free(d->bus);
+	reservations_done(&d->reservations);
+	snapshot_done(&d->snap);
+	policy_state_done(&d->policy);
+	sd_bus_flush_close_unref(d->systemd);
+	free(d->own_cgroup);
+	free(d->state_path);
+	free(d->saved_state);
+	d->watch = watch_free(d->watch);
+	sd_event_source_disable_unref(d->scan_timer);
+	sd_event_unref(d->event);
+	budgets_done(&d->budgets);
+	sources_done(&d->sources);
+	if (d->scanner)
+		scanner_free(d->scanner);
+	cg_layout_done(&d->layout);
+}
+
+static int own_cgroup(Daemon *d)
+{
+	char buf[4096], path[64];
+	snprintf(path, sizeof(path), "%s/self", d->opt.proc_root);
+	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return negative_errno();
+	ssize_t n = read_small_file_at(dfd, "cgroup", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return proc_cgroup_find(buf, (size_t)n, cg_layout_primary_key(&d->layout), &d->own_cgroup);
+}
+
+typedef struct Adopt {
+	Daemon *d;
+	unsigned n;
+} Adopt;
+
+/* A cgroup that carries pind's mark and is frozen: pind froze it before a restart. */
+static int adopt_marked(CgNode *n, unsigned depth, void *userdata)
+{
+	Adopt *a = userdata;
+	_cleanup_free_ char *mark = NULL;
+	bool frozen;
+
+	(void)depth;
+	if (cg_mark_get(&a->d->layout, n->path, &mark) < 0 || strcmp(mark, MARK_MANUAL) == 0)
+		return 0;
+	if (cg_frozen(&a->d->layout, n->path, &frozen) < 0 || !frozen)
+		return 0;
+	if (policy_adopt_frozen(&a->d->policy, mark, n->path, now_usec()) < 0)
+		return -ENOMEM;
+	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", n->path, mark);
+	a->n++;
+	return 0;
+}
+
+/* Where xattrs are not supported (v1), StateFile says what pind froze. */
+static int adopt_recorded(const char *budget, const char *cgroup, void *userdata)
+{
+	Adopt *a = userdata;
+	_cleanup_free_ char *mark = NULL;
+	bool frozen;
+
+	if (policy_find(&a->d->policy, budget) && policy_find(&a->d->policy, budget)->n_frozen > 0)
+		return 0; /* the marks said it already */
+	int r = cg_mark_get(&a->d->layout, cgroup, &mark);
+	if ((r < 0 && r != -EOPNOTSUPP) || (r >= 0 && strcmp(mark, budget) != 0))
+		return 0; /* a cgroup of the same name, made anew, or someone else's */
+	if (cg_frozen(&a->d->layout, cgroup, &frozen) < 0 || !frozen)
+		return 0;
+	if (policy_adopt_frozen(&a->d->policy, budget, cgroup, now_usec()) < 0)
+		return -ENOMEM;
+	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", cgroup, budget);
+	a->n++;
+	return 0;
+}
+
+/* Resumes what a previous pind froze: it stays frozen while over, is thawed when not. */
+void daemon_adopt(Daemon *d)
+{
+	Adopt a = {.d = d};
+	Snapshot snap;
+
+	if (snapshot_take(d->scanner, &d->layout, d->opt.proc_root, daemon_cgroup_root(d), &snap) <
+	    0)
+		return;
+	cg_tree_visit(snap.tree->root, adopt_marked, &a);
+	int r = state_load(d->state_path, adopt_recorded, &d->reservations, &a);
+	if (r < 0 && r != -ENOENT)
+		log_msg(LOG_WARNING, "reading %s failed: %s", d->state_path, strerror(-r));
+	snapshot_done(&snap);
+}
+
+int daemon_run_once(Daemon *d)
+{
+	Snapshot snap;
+	int r =
+	    snapshot_take(d->scanner, &d->layout, d->opt.proc_root, daemon_cgroup_root(d), &snap);
+	if (r < 0) {
+		fprintf(stderr, "pind: measuring below %s failed: %s\n", daemon_cgroup_root(d),
+			strerror(-r));
+		return 1;
+	}
+	printf("pind: %u processes scanned in %" PRIu64 " us (%s), %u hold pins: %" PRIu64
+	       " bytes pinned, %" PRIu64 " bytes locked\n",
+	       snap.stats.visited, snap.stats.usec, d->scanner->ops->name, snap.tree->all_procs,
+	       snap.tree->all_pinned, snap.tree->all_locked);
+	snapshot_done(&snap);
+	return 0;
+}
+
+int daemon_setup(Daemon *d)
+{
+	_cleanup_free_ char *error = NULL;
+	SysInfo si;
+	int r;
+
+	r = sysinfo_read(d->opt.proc_root, &si);
+	if (r < 0) {
+		log_msg(LOG_ERR, "reading %s/meminfo: %s", d->opt.proc_root, strerror(-r));
+		return r;
+	}
+	d->mem_total = si.mem_total;
+	r = sources_load(d->opt.root, d->opt.user, d->mem_total, &d->sources, &error);
+	if (r < 0) {
+		log_msg(LOG_ERR, "refusing to start: %s", error ? error : strerror(-r));
+		return r;
+	}
+	r = cg_layout_discover(&d->layout);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot find the cgroup hierarchies: %s", strerror(-r));
+		return r;
+	}
+	r = scanner_procfs_new(d->opt.proc_root, &d->layout, &d->scanner);
+	if (r < 0)
+		return r;
+	r = own_cgroup(d);
+	if (r < 0) {
+		log_msg(LOG_ERR, "cannot tell pind's own cgroup: %s", strerror(-r));
+		return r;
+	}
+	bool top = strcmp(d->opt.root, "/") == 0;
+	if (top) /* with --root, this is no host's configuration: its systemd is not ours */
+		sdunit_connect(d->opt.user, &d->systemd);
+	if (asprintf(&d->state_path, "%s%s", top ? "" : d->opt.root, d->sources.config.state_file) <
+	    0)
+		return -ENOMEM;
+	return 0;
+}

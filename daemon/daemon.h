@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "budgets.h"
+#include "cglayout.h"
+#include "measure.h"
+#include "policy.h"
+#include "reserve.h"
+#include "scan.h"
+#include "sources.h"
+#include "watch.h"
+
+/* The daemon's state and its cycle: measure, decide, act, publish. */
+
+typedef struct Bus Bus;
+
+typedef struct Options {
+	const char *root;
+	bool user;
+	bool once;
+	const char *cgroup_root; /* overrides CgroupRoot= */
+	const char *proc_root;
+} Options;
+
+typedef struct Daemon {
+	Options opt;
+	uint64_t mem_total;
+	Sources sources; /* the last good configuration */
+	BudgetSet budgets;
+	Snapshot snap; /* the last measurement (snap.tree NULL before the first) */
+	CgLayout layout;
+	Scanner *scanner;
+	sd_event *event;
+	sd_event_source *scan_timer;
+	Watch *watch;
+	PolicyState policy;
+	Reservations reservations;
+	Bus *bus;          /* the D-Bus API, or NULL when off */
+	char *own_cgroup;  /* pind's own cgroup: never a target */
+	char *state_path;  /* StateFile below --root */
+	char *saved_state; /* what was last written, to write only changes */
+	sd_bus *systemd;   /* for FreezeUnit/ThawUnit, when a manager is reachable */
+	bool systemd_cannot_freeze;
+} Daemon;
+
+int daemon_setup(Daemon *d);
+void daemon_done(Daemon *d);
+
+/* Resumes what a previous pind froze and reserved. */
+void daemon_adopt(Daemon *d);
+
+/* One cycle now: measure, decide, act, publish. */
+int daemon_scan(Daemon *d);
+
+/* Re-reads pind.conf and unit files; on a bad file keeps the last good ones and returns
+ * -EINVAL with *ret_error (may be NULL) saying file:line. */
+int daemon_reload(Daemon *d, char **ret_error);
+
+int daemon_run_once(Daemon *d);
+
+const char *daemon_cgroup_root(const Daemon *d);
+
+uint64_t now_usec(void);

@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-bus.h>
+
+#include "actuate.h"
+#include "dbus_api.h"
+#include "dropin.h"
+#include "log.h"
+#include "macro.h"
+#include "settings.h"
+#include "unitname.h"
+#include "view.h"
+
+#define BUS_NAME      "org.pind.Pind1"
+#define BUS_PATH      "/org/pind/Pind1"
+#define BUS_IFACE     "org.pind.Pind1.Manager"
+#define ERR_GROUP     "org.pind.Pind1.Error.NoSuchGroup"
+#define ERR_VALUE     "org.pind.Pind1.Error.InvalidValue"
+#define ERR_ACCESS    "org.freedesktop.DBus.Error.AccessDenied"
+#define ERR_ARGS      "org.freedesktop.DBus.Error.InvalidArgs"
+#define POLKIT_ACTION "org.pind.Pind1.manage"
+#define ABSURD_BYTES  (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
+#define NAME_MAX_LEN  4096
+
+struct Bus {
+	Daemon *d;
+	sd_bus *bus;
+	sd_bus_slot *slot;
+};
+
+/* --- access --- */
+
+/* Asks polkit, when it runs, whether the caller may manage pind. */
+static int polkit_allows(sd_bus *bus, sd_bus_message *m)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	int authorized = 0, challenge = 0;
+
+	if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "NameHasOwner", &error, &reply, "s",
+			       "org.freedesktop.PolicyKit1") < 0 ||
+	    sd_bus_message_read(reply, "b", &authorized) < 0 || !authorized) {
+		sd_bus_error_free(&error);
+		sd_bus_message_unref(reply);
+		return 0;
+	}
+	reply = sd_bus_message_unref(reply);
+	authorized = 0;
+	int r = sd_bus_call_method(bus, "org.freedesktop.PolicyKit1",
+				   "/org/freedesktop/PolicyKit1/Authority",
+				   "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
+				   &error, &reply, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
+				   "s", sd_bus_message_get_sender(m), POLKIT_ACTION, 0, 0, "");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r >= 0 && authorized;
+}
+
+/* Changing methods: uid 0, or what polkit allows; else AccessDenied. */
+static int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error)
+{
+	sd_bus_creds *creds = NULL;
+	uid_t uid = (uid_t)-1;
+
+	int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &uid);
+	sd_bus_creds_unref(creds);
+	if (r >= 0 && uid == 0)
+		return 0;
+	if (polkit_allows(b->bus, m))
+		return 0;
+	return sd_bus_error_setf(error, ERR_ACCESS,
+				 "Changing pind's budgets and groups needs root or the polkit "
+				 "action " POLKIT_ACTION);
+}
+
+/* --- groups --- */
+
+static void ensure_measured(Daemon *d)
+{
+	if (!d->snap.tree)
+		daemon_scan(d);
+}
+
+static int check_name(const char *name, bool unit_only, sd_bus_error *error)
+{
+	if (!name[0] || strlen(name) > NAME_MAX_LEN ||
+	    !(unit_only ? unit_name_is_valid(name) : budget_name_is_valid(name)))
+		return sd_bus_error_setf(error, ERR_ARGS,
+					 unit_only
+					     ? "Invalid unit name '%.64s%s' (a slice, service "
+					       "or scope)"
+					     : "Invalid group name '%.64s%s' (a unit, or a "
+					       "cgroup path starting with /)",
+					 name, strlen(name) > 64 ? "..." : "");
+	return 0;
+}
+
+static const char *group_state(Daemon *d, const GroupView *g, GroupState *gs)
+{
+	view_group_state(&d->layout, g, d->sources.config.count, gs);
+	const BudgetState *st = g->budget ? policy_find(&d->policy, g->name) : NULL;
+	if (st && st->n_frozen > 0)
+		return "frozen";
+	if (st && st->sig_stage > 0)
+		return "signalled";
+	if (st && st->killed)
+		return "killed";
+	if (st && st->over)
+		return "over";
+	return gs->state;
+}
+
+static int append_group(Daemon *d, sd_bus_message *reply, const GroupView *g)
+{
+	GroupState gs;
+	const char *state = group_state(d, g, &gs);
+	int r = sd_bus_message_append(reply, "(ssttts)", g->name, g->node ? g->node->path : "",
+				      g->node ? g->node->pinned_sum : 0,
+				      g->node ? g->node->locked_sum : 0,
+				      g->budget ? g->budget->max : UINT64_MAX, state);
+	group_state_done(&gs);
+	return r;
+}
+
+static int view_error(int r, const char *name, sd_bus_error *error)
+{
+	if (r == -ENOENT)
+		return sd_bus_error_setf(error, ERR_GROUP, "No group or budget '%s'", name);
+	if (r == -EINVAL)
+		return sd_bus_error_setf(error, ERR_ARGS, "Invalid group name '%.64s'", name);
+	return r;
+}
+
+static int method_list_groups(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	sd_bus_message *reply = NULL;
+	View v = {};
+	const char *bad = NULL;
+
+	ensure_measured(b->d);
+	int r = view_groups(&b->d->snap, &b->d->budgets, NULL, 0, false, &v, &bad);
+	if (r >= 0)
+		r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(ssttts)");
+	for (size_t i = 0; r >= 0 && i < v.n_groups; i++)
+		r = append_group(b->d, reply, &v.groups[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	view_done(&v);
+	(void)error;
+	return r;
+}
+
+static int method_get_group(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	sd_bus_message *reply = NULL;
+	const char *name, *bad = NULL;
+	View v = {};
+
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	if ((r = check_name(name, false, error)) < 0)
+		return r;
+	ensure_measured(b->d);
+	char *names[] = {(char *)name};
+	r = view_groups(&b->d->snap, &b->d->budgets, names, 1, false, &v, &bad);
+	if (r < 0) {
+		view_done(&v);
+		return view_error(r, name, error);
+	}
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = append_group(b->d, reply, &v.groups[0]);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	view_done(&v);
+	return r;
+}
+
+static int method_list_processes(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	sd_bus_message *reply = NULL;
+	const char *name;
+	View v = {};
+	CgNode *n;
+
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	if (name[0] && (r = check_name(name, false, error)) < 0)
+		return r;
+	ensure_measured(b->d);
+	n = b->d->snap.tree->root;
+	if (name[0] && (r = cg_tree_resolve(b->d->snap.tree, name, &n)) < 0)
+		return view_error(r, name, error);
+	r = view_procs(n, &v);
+	if (r >= 0)
+		r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(ustts)");
+	for (size_t i = 0; r >= 0 && i < v.n_procs; i++) {
+		const CgProc *p = v.procs[i];
+		r = sd_bus_message_append(reply, "(ustts)", (uint32_t)p->pid, p->comm, p->pinned,
+					  p->locked, p->node->path);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	view_done(&v);
+	return r;
+}
+
+/* --- changing methods --- */
+
+static int reply_after_reload(Bus *b, sd_bus_message *m, const char *written, sd_bus_error *error)
+{
+	_cleanup_free_ char *problem = NULL;
+
+	if (daemon_reload(b->d, &problem) < 0)
+		return sd_bus_error_setf(
+		    error, ERR_VALUE,
+		    "Wrote %s, but the configuration has an error elsewhere, so "
+		    "the previous budgets stay in force: %s",
+		    written, problem ? problem : "see the log");
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int write_setting(Bus *b, sd_bus_message *m, const char *unit, const char *file,
+			 const char *key, const char *value, int runtime, sd_bus_error *error)
+{
+	_cleanup_free_ char *path = NULL;
+	const UnitPaths *p = &b->d->sources.paths;
+
+	int r =
+	    dropin_write(runtime ? p->runtime_control : p->control, unit, file, key, value, &path);
+	if (r < 0)
+		return sd_bus_error_setf(error, r == -ELOOP ? ERR_ACCESS : ERR_VALUE,
+					 "Writing the drop-in for %s failed: %s", unit,
+					 r == -ELOOP ? "a symbolic link is in the way"
+						     : strerror(-r));
+	log_msg(LOG_INFO, "%s=%s for %s written to %s (D-Bus, by %s)", key, value, unit, path,
+		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+	return reply_after_reload(b, m, path, error);
+}
+
+static int method_set_max(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	const char *unit;
+	uint64_t max;
+	int runtime;
+	char value[32];
+
+	int r = sd_bus_message_read(m, "stb", &unit, &max, &runtime);
+	if (r < 0)
+		return r;
+	if ((r = check_access(b, m, error)) < 0 || (r = check_name(unit, true, error)) < 0)
+		return r;
+	if (max == 0 || (max > ABSURD_BYTES && max != UINT64_MAX))
+		return sd_bus_error_setf(error, ERR_VALUE,
+					 "PinnedMemoryMax of %" PRIu64
+					 " bytes for %s is not a budget "
+					 "(1 byte to 1 EiB, or UINT64_MAX for infinity)",
+					 max, unit);
+	if (max == UINT64_MAX)
+		snprintf(value, sizeof(value), "infinity");
+	else
+		snprintf(value, sizeof(value), "%" PRIu64, max);
+	return write_setting(b, m, unit, "50-PinnedMemoryMax.conf", "X-PinnedMemoryMax", value,
+			     runtime, error);
+}
+
+static int method_set_action(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	const char *unit, *action;
+	int runtime;
+	Action a;
+
+	int r = sd_bus_message_read(m, "ssb", &unit, &action, &runtime);
+	if (r < 0)
+		return r;
+	if ((r = check_access(b, m, error)) < 0 || (r = check_name(unit, true, error)) < 0)
+		return r;
+	if (action_from_string(action, &a) < 0)
+		return sd_bus_error_setf(
+		    error, ERR_VALUE, "Invalid action '%.32s' for %s (log, freeze, signal or kill)",
+		    action, unit);
+	return write_setting(b, m, unit, "50-PinnedMemoryAction.conf", "X-PinnedMemoryAction",
+			     action, runtime, error);
+}
+
+/* The cgroup of a group that exists now. */
+static int group_cgroup(Bus *b, const char *name, CgNode **ret, sd_bus_error *error)
+{
+	int r = check_name(name, false, error);
+	if (r < 0)
+		return r;
+	ensure_measured(b->d);
+	r = cg_tree_resolve(b->d->snap.tree, name, ret);
+	if (r < 0)
+		return view_error(r, name, error);
+	if (strcmp((*ret)->path, "/") == 0 || (*ret) == b->d->snap.tree->root)
+		return sd_bus_error_setf(error, ERR_ARGS, "Refusing to act on the cgroup root");
+	return 0;
+}
+
+static int method_freeze(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	const char *name;
+	CgNode *n;
+	bool frozen;
+
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	if ((r = check_access(b, m, error)) < 0 || (r = group_cgroup(b, name, &n, error)) < 0)
+		return r;
+	if (cg_frozen(&b->d->layout, n->path, &frozen) >= 0 && frozen)
+		return sd_bus_reply_method_return(m, NULL); /* already: nothing to do */
+	r = cg_mark_set(&b->d->layout, n->path, MARK_MANUAL);
+	if (r >= 0 || r == -EOPNOTSUPP)
+		r = cg_freeze(&b->d->layout, n->path, true, FREEZE_TIMEOUT_USEC);
+	if (r < 0) {
+		cg_mark_remove(&b->d->layout, n->path);
+		return sd_bus_error_setf(error, ERR_VALUE, "Freezing %s failed: %s", name,
+					 strerror(-r));
+	}
+	log_msg(LOG_NOTICE, "froze %s on request (D-Bus, by %s)", name,
+		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	_cleanup_free_ char *mark = NULL;
+	const char *name;
+	CgNode *n;
+	bool frozen;
+
+	int r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	if ((r = check_access(b, m, error)) < 0 || (r = group_cgroup(b, name, &n, error)) < 0)
+		return r;
+	if (cg_frozen(&b->d->layout, n->path, &frozen) >= 0 && !frozen)
+		return sd_bus_reply_method_return(m, NULL);
+	r = cg_mark_get(&b->d->layout, n->path, &mark);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return sd_bus_error_setf(
+		    error, ERR_VALUE,
+		    "%s was frozen neither by pind nor by pinctl; pind does not "
+		    "thaw it",
+		    name);
+	r = cg_freeze(&b->d->layout, n->path, false, FREEZE_TIMEOUT_USEC);
+	if (r < 0)
+		return sd_bus_error_setf(error, ERR_VALUE, "Thawing %s failed: %s", name,
+					 strerror(-r));
+	cg_mark_remove(&b->d->layout, n->path);
+	policy_forget_frozen(&b->d->policy, n->path, now_usec());
+	log_msg(LOG_NOTICE, "thawed %s on request (D-Bus, by %s)", name,
+		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	Daemon *d = b->d;
+	const char *name, *holder, *id = "";
+	uint64_t bytes, ttl;
+
+	int r = sd_bus_message_read(m, "stst", &name, &bytes, &holder, &ttl);
+	if (r < 0)
+		return r;
+	if ((r = check_access(b, m, error)) < 0 || (r = check_name(name, false, error)) < 0)
+		return r;
+	if (holder[0] && (r = check_name(holder, false, error)) < 0)
+		return r;
+	if (bytes == 0 || bytes > ABSURD_BYTES)
+		return sd_bus_error_setf(
+		    error, ERR_VALUE,
+		    "Reserving %" PRIu64 " bytes makes no sense (1 byte to 1 EiB)", bytes);
+	ensure_measured(d);
+	const Budget *bu = budgets_find(&d->budgets, name);
+	if (!bu)
+		return sd_bus_error_setf(error, ERR_GROUP, "No budget for '%s'", name);
+	CgNode *n;
+	if (cg_tree_resolve(d->snap.tree, name, &n) < 0)
+		n = NULL;
+	unsigned count = d->sources.config.count;
+	uint64_t usage = cg_usage(n, count),
+		 held = reservations_pending(&d->reservations, d->snap.tree, count, name);
+	uint64_t taken = usage + held < usage ? UINT64_MAX : usage + held;
+	uint64_t available = bu->max == UINT64_MAX ? UINT64_MAX
+			     : bu->max > taken     ? bu->max - taken
+						   : 0;
+	bool granted = bytes <= available;
+	if (granted) {
+		r = reservations_add(&d->reservations, name, bytes, holder, ttl, now_usec(), &id);
+		if (r < 0)
+			return r;
+		log_msg(LOG_INFO, "%s: reserved %" PRIu64 " bytes as %s for %s", name, bytes, id,
+			holder[0] ? holder : "(no holder)");
+		daemon_scan(d); /* counts at once, and StateFile keeps it */
+	} else
+		log_msg(LOG_NOTICE,
+			"%s: reservation of %" PRIu64 " bytes denied, %" PRIu64 " available", name,
+			bytes, available);
+	return sd_bus_reply_method_return(m, "bts", granted, available, id);
+}
+
+static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	const char *id;
+
+	int r = sd_bus_message_read(m, "s", &id);
+	if (r < 0)
+		return r;
+	if ((r = check_access(b, m, error)) < 0)
+		return r;
+	if (reservations_release(&b->d->reservations, id) < 0)
+		return sd_bus_error_setf(error, ERR_ARGS, "No reservation '%.64s'", id);
+	log_msg(LOG_INFO, "reservation %s released", id);
+	daemon_scan(b->d);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_rescan(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+
+	int r = check_access(b, m, error);
+	if (r < 0)
+		return r;
+	daemon_scan(b->d);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	_cleanup_free_ char *problem = NULL;
+
+	int r = check_access(b, m, error);
+	if (r < 0)
+		return r;
+	if (daemon_reload(b->d, &problem) < 0)
+		return sd_bus_error_setf(
+		    error, ERR_VALUE,
+		    "The configuration has an error, the previous one stays in "
+		    "force: %s",
+		    problem ? problem : "see the log");
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+/* --- properties --- */
+
+static int prop_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	const Daemon *d = b->d;
+	const CgTree *t = d->snap.tree;
+
+	(void)bus;
+	(void)path;
+	(void)interface;
+	(void)error;
+	if (strcmp(property, "Version") == 0)
+		return sd_bus_message_append(reply, "s", PIND_VERSION);
+	if (strcmp(property, "ScanIntervalUSec") == 0)
+		return sd_bus_message_append(reply, "t", d->sources.config.scan_interval_usec);
+	if (strcmp(property, "Count") == 0)
+		return sd_bus_message_append(reply, "s", count_to_string(d->sources.config.count));
+	if (strcmp(property, "TotalPinned") == 0)
+		return sd_bus_message_append(reply, "t", t ? t->all_pinned : 0);
+	if (strcmp(property, "TotalLocked") == 0)
+		return sd_bus_message_append(reply, "t", t ? t->all_locked : 0);
+	if (strcmp(property, "LastScanUSec") == 0)
+		return sd_bus_message_append(reply, "t", d->snap.stats.usec);
+	if (strcmp(property, "ProcessesScanned") == 0)
+		return sd_bus_message_append(reply, "u", d->snap.stats.visited);
+	return -ENOENT;
+}
+
+static const sd_bus_vtable vtable[] = {
+    SD_BUS_VTABLE_START(SD_BUS_VTABLE_UNPRIVILEGED), /* access checked per method */
+    SD_BUS_PROPERTY("Version", "s", prop_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("ScanIntervalUSec", "t", prop_get, 0, 0),
+    SD_BUS_PROPERTY("Count", "s", prop_get, 0, 0),
+    SD_BUS_PROPERTY("TotalPinned", "t", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("TotalLocked", "t", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("LastScanUSec", "t", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("ProcessesScanned", "u", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_METHOD_WITH_NAMES("ListGroups", "", , "a(ssttts)", SD_BUS_PARAM(groups),
+			     method_list_groups, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("GetGroup", "s", SD_BUS_PARAM(name), "(ssttts)", SD_BUS_PARAM(group),
+			     method_get_group, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ListProcesses", "s", SD_BUS_PARAM(name), "a(ustts)",
+			     SD_BUS_PARAM(processes), method_list_processes,
+			     SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("SetPinnedMemoryMax", "stb",
+			     SD_BUS_PARAM(name) SD_BUS_PARAM(max) SD_BUS_PARAM(runtime), "", ,
+			     method_set_max, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("SetAction", "ssb",
+			     SD_BUS_PARAM(name) SD_BUS_PARAM(action) SD_BUS_PARAM(runtime), "", ,
+			     method_set_action, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Freeze", "s", SD_BUS_PARAM(name), "", , method_freeze,
+			     SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Thaw", "s", SD_BUS_PARAM(name), "", , method_thaw,
+			     SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Reserve", "stst",
+			     SD_BUS_PARAM(name) SD_BUS_PARAM(bytes) SD_BUS_PARAM(holder)
+				 SD_BUS_PARAM(ttl_usec),
+			     "bts", SD_BUS_PARAM(granted) SD_BUS_PARAM(available) SD_BUS_PARAM(id),
+			     method_reserve, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Release", "s", SD_BUS_PARAM(id), "", , method_release,
+			     SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD("Rescan", "", "", method_rescan, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL_WITH_NAMES("BudgetExceeded", "stt",
+			     SD_BUS_PARAM(name) SD_BUS_PARAM(current) SD_BUS_PARAM(max), 0),
+    SD_BUS_SIGNAL_WITH_NAMES(
+	"ActionTaken", "sssau",
+	SD_BUS_PARAM(name) SD_BUS_PARAM(action) SD_BUS_PARAM(target) SD_BUS_PARAM(pids), 0),
+    SD_BUS_SIGNAL_WITH_NAMES("BudgetRestored", "stt",
+			     SD_BUS_PARAM(name) SD_BUS_PARAM(current) SD_BUS_PARAM(max), 0),
+    SD_BUS_VTABLE_END,
+};
+
+/* --- the connection --- */
+
+static int add_object(sd_bus *bus, Bus *b, sd_bus_slot **ret_slot)
+{
+	return sd_bus_add_object_vtable(bus, ret_slot, BUS_PATH, BUS_IFACE, vtable, b);
+}
+
+int bus_open(Daemon *d, Bus **ret)
+{
+	Bus *b = calloc(1, sizeof(*b));
+	const char *which = d->opt.user ? "user" : "system";
+
+	*ret = NULL;
+	if (!b)
+		return -ENOMEM;
+	b->d = d;
+	int r = d->opt.user ? sd_bus_open_user(&b->bus) : sd_bus_open_system(&b->bus);
+	if (r < 0) {
+		log_msg(LOG_NOTICE, "no %s bus (%s): the D-Bus API is off; enforcing goes on",
+			which, strerror(-r));
+		free(b);
+		return 0;
+	}
+	r = add_object(b->bus, b, &b->slot);
+	if (r >= 0)
+		r = sd_bus_request_name(b->bus, BUS_NAME, 0);
+	if (r >= 0)
+		r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0) {
+		log_msg(LOG_WARNING, "taking %s on the %s bus failed (%s): the D-Bus API is off",
+			BUS_NAME, which, strerror(-r));
+		bus_free(b);
+		return 0;
+	}
+	log_msg(LOG_INFO, "D-Bus API on the %s bus as %s", which, BUS_NAME);
+	*ret = b;
+	return 0;
+}
+
+Bus *bus_free(Bus *b)
+{
+	if (!b)
+		return NULL;
+	sd_bus_slot_unref(b->slot);
+	if (b->bus) {
+		sd_bus_detach_event(b->bus);
+		sd_bus_flush_close_unref(b->bus);
+	}
+	free(b);
+	return NULL;
+}
+
+void bus_emit_decision(Bus *b, const Decision *d, int result)
+{
+	static const char *const actions[] = {
+	    [DECISION_FREEZE] = "freeze", [DECISION_THAW] = "thaw", [DECISION_SIGNAL] = "signal",
+	    [DECISION_KILL] = "kill",     [DECISION_LOG] = "log",
+	};
+	uint32_t pid = (uint32_t)d->pid;
+
+	if (!b)
+		return;
+	switch (d->kind) {
+	case DECISION_EXCEEDED:
+	case DECISION_RESTORED:
+		sd_bus_emit_signal(b->bus, BUS_PATH, BUS_IFACE,
+				   d->kind == DECISION_EXCEEDED ? "BudgetExceeded"
+								: "BudgetRestored",
+				   "stt", d->budget, d->usage, d->max);
+		break;
+	case DECISION_FREEZE:
+	case DECISION_THAW:
+	case DECISION_SIGNAL:
+	case DECISION_KILL:
+	case DECISION_LOG:
+		if (result < 0)
+			break; /* not taken */
+		sd_bus_message *m = NULL;
+		int r = sd_bus_message_new_signal(b->bus, &m, BUS_PATH, BUS_IFACE, "ActionTaken");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "sss", d->budget, actions[d->kind],
+						  d->target_name ? d->target_name
+						  : d->target    ? d->target
+								 : "");
+		if (r >= 0)
+			r = sd_bus_message_append_array(m, 'u', &pid, d->pid > 0 ? sizeof(pid) : 0);
+		if (r >= 0)
+			r = sd_bus_send(b->bus, m, NULL);
+		if (r < 0)
+			log_msg(LOG_WARNING, "emitting ActionTaken failed: %s", strerror(-r));
+		sd_bus_message_unref(m);
+		break;
+	default:
+		break;
+	}
+}
+
+void bus_emit_scan(Bus *b)
+{
+	if (b)
+		sd_bus_emit_properties_changed(b->bus, BUS_PATH, BUS_IFACE, "TotalPinned",
+					       "TotalLocked", "LastScanUSec", "ProcessesScanned",
+					       NULL);
+}
+
+static int on_introspect_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	char **xml = userdata;
+	const char *s;
+
+	(void)error;
+	if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "s", &s) < 0)
+		return 0;
+	*xml = strdup(s);
+	return 0;
+}
+
+/* The XML sd-bus itself serves for the object, over a private socket pair. */
+int bus_introspect(FILE *out)
+{
+	sd_bus *server = NULL, *client = NULL;
+	sd_bus_slot *slot = NULL;
+	_cleanup_free_ char *xml = NULL;
+	Daemon d = {};
+	Bus b = {.d = &d};
+	int fds[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
+		return negative_errno();
+	sd_id128_t id = {.bytes = {'p', 'i', 'n', 'd'}};
+	int r = sd_bus_new(&server);
+	if (r >= 0)
+		r = sd_bus_set_fd(server, fds[0], fds[0]);
+	if (r >= 0)
+		r = sd_bus_set_server(server, 1, id);
+	if (r >= 0)
+		r = sd_bus_set_anonymous(server, 1);
+	if (r >= 0)
+		r = add_object(server, &b, &slot);
+	if (r >= 0)
+		r = sd_bus_start(server);
+	if (r >= 0)
+		r = sd_bus_new(&client);
+	if (r >= 0)
+		r = sd_bus_set_fd(client, fds[1], fds[1]);
+	if (r >= 0)
+		r = sd_bus_set_anonymous(client, 1);
+	if (r >= 0)
+		r = sd_bus_start(client);
+	if (r >= 0)
+		r = sd_bus_call_method_async(client, NULL, NULL, BUS_PATH,
+					     "org.freedesktop.DBus.Introspectable", "Introspect",
+					     on_introspect_reply, &xml, "");
+	for (int i = 0; r >= 0 && !xml && i < 1000; i++) {
+		sd_bus_process(server, NULL);
+		sd_bus_process(client, NULL);
+		poll(NULL, 0, 1);
+	}
+	sd_bus_slot_unref(slot);
+	sd_bus_flush_close_unref(client);
+	sd_bus_flush_close_unref(server);
+	if (r < 0)
+		return r;
+	if (!xml)
+		return -ETIMEDOUT;
+	fputs(xml, out);
+	return 0;
+}

@@ -1,0 +1,212 @@
+#!/bin/bash
+# The D-Bus API on a private bus (a dbus-daemon with the system bus's default policy and
+# conf/org.pind.Pind1.conf), called with real clients (busctl, gdbus, dbus-send) against
+# real pinning workloads: numbers as the kernel reports them, access control, bad
+# arguments, signals in order, reservations.
+. "$(dirname "$0")/../lib.sh"
+: "${PIND:?PIND must point to the pind binary}"
+require_root_cgroup2
+for t in dbus-daemon busctl gdbus dbus-send dbus-monitor setpriv; do
+	command -v $t >/dev/null || skip "$t is not installed"
+done
+test_setup
+make_test_cgroup
+src=$(cd "$(dirname "$0")/../.." && pwd)
+chmod 755 "$TEST_TMP" # the bus socket must be reachable for the unprivileged caller
+
+# --- a private system bus ---
+cat >"$TEST_TMP/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "https://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$TEST_TMP/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$src/conf/org.pind.Pind1.conf</include>
+</busconfig>
+CONF
+dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile >"$TEST_TMP/bus.log" 2>&1 &
+track_pid $!
+disown
+for _ in $(seq 100); do [ -S "$TEST_TMP/bus" ] && break; sleep 0.05; done
+chmod 777 "$TEST_TMP/bus"
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/bus
+
+# --- workloads and pind ---
+root=$TEST_TMP/root
+mkdir -p "$root/etc/pind"
+printf '[Daemon]\nScanIntervalSec=100ms\nGraceSec=300ms\n[Budget machine.slice]\nPinnedMemoryMax=128M\n' \
+	>"$root/etc/pind/pind.conf"
+start_pinhog vm1 machine.slice/vm1.service --name hog-vm1 32M || exit 1
+start_pinhog vm2 machine.slice/vm2.service --name hog-vm2 --lock 8M 16M || exit 1
+log=$TEST_TMP/pind.log
+PIND_LOG_STDERR=1 "$PIND" --root="$root" --cgroup-root="$TEST_CG" >"$log" 2>&1 &
+pind=$!
+track_pid $pind
+disown
+wait_log() { for _ in $(seq 100); do grep -qE -- "$1" "$log" && return 0; sleep 0.05; done; return 1; }
+wait_log "D-Bus API on the system bus as org.pind.Pind1" && ok "pind took its name" ||
+	{ not_ok "pind has no bus name"; cat "$log"; exit 1; }
+
+M=org.pind.Pind1.Manager
+bc() { busctl --system --json=short call org.pind.Pind1 /org/pind/Pind1 $M "$@"; }
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+
+# --- reads, with three different clients, checked against what the kernel holds ---
+bc ListGroups >"$TEST_TMP/groups.json"
+row() { jq -c --arg n "$1" '.data[0][] | select(.[0] == $n)' "$TEST_TMP/groups.json"; }
+check_eq "busctl ListGroups: machine.slice" \
+	"[\"machine.slice\",\"$TEST_CG/machine.slice\",$((48 * MiB)),$((8 * MiB)),$((128 * MiB)),\"ok\"]" \
+	"$(row machine.slice)"
+# jq reads numbers as doubles: UINT64_MAX ("no budget") is compared as >= 2^64 - 2048
+check_eq "busctl ListGroups: vm1.service unbudgeted" \
+	"[\"vm1.service\",\"$TEST_CG/machine.slice/vm1.service\",$((32 * MiB)),0,true,\"unbudgeted\"]" \
+	"$(row vm1.service | jq -c '.[4] = (.[4] >= 18446744073709549568)')"
+check_eq "VmPin of vm1 as the kernel says" "$((32 * 1024)) kB" "$(awk '/^VmPin:/ { print $2 " " $3 }' /proc/$vm1/status)"
+out=$(gdbus call --system --dest org.pind.Pind1 --object-path /org/pind/Pind1 --method $M.GetGroup vm2.service)
+check_eq "gdbus GetGroup vm2.service" \
+	"(('vm2.service', '$TEST_CG/machine.slice/vm2.service', uint64 $((16 * MiB)), uint64 $((8 * MiB)), uint64 18446744073709551615, 'unbudgeted'),)" "$out"
+dbus-send --system --print-reply --dest=org.pind.Pind1 /org/pind/Pind1 $M.ListProcesses string:machine.slice >"$TEST_TMP/ps.txt"
+check_grep "dbus-send ListProcesses names vm1's pid" "uint32 $vm1\$" "$TEST_TMP/ps.txt"
+check_grep "dbus-send ListProcesses: vm2's comm" '"hog-vm2"' "$TEST_TMP/ps.txt"
+prop() { busctl --system get-property org.pind.Pind1 /org/pind/Pind1 $M "$1"; }
+check_eq "Version" "s \"0.1.0\"" "$(prop Version)"
+check_eq "Count" "s \"pinned,locked\"" "$(prop Count)"
+check_eq "ScanIntervalUSec" "t 100000" "$(prop ScanIntervalUSec)"
+tp=$(prop TotalPinned | cut -d' ' -f2)
+[ "$tp" -ge $((48 * MiB)) ] && ok "TotalPinned covers the workloads ($tp)" || not_ok "TotalPinned $tp"
+[ "$(prop ProcessesScanned | cut -d' ' -f2)" -gt 0 ] && ok "ProcessesScanned > 0" || not_ok "ProcessesScanned"
+[ "$(prop LastScanUSec | cut -d' ' -f2)" -gt 0 ] && ok "LastScanUSec > 0" || not_ok "LastScanUSec"
+"$PIND" --bus-introspect >"$TEST_TMP/introspect.xml"
+check_eq "pind --bus-introspect is docs/org.pind.Pind1.xml" "" "$(diff "$TEST_TMP/introspect.xml" "$src/docs/org.pind.Pind1.xml")"
+busctl --system introspect --xml-interface org.pind.Pind1 /org/pind/Pind1 >"$TEST_TMP/live.xml"
+check_eq "the live object serves the same XML" "" "$(diff -B "$TEST_TMP/live.xml" "$src/docs/org.pind.Pind1.xml")"
+
+# --- unprivileged: reads work, every change is denied ---
+for call in "ListGroups" "GetGroup s machine.slice" "ListProcesses s machine.slice"; do
+	# shellcheck disable=SC2086
+	if as_nobody busctl --system call org.pind.Pind1 /org/pind/Pind1 $M $call >/dev/null 2>"$TEST_TMP/e"; then
+		ok "nobody may call $call"
+	else not_ok "nobody may not call $call: $(cat "$TEST_TMP/e")"; fi
+done
+as_nobody busctl --system get-property org.pind.Pind1 /org/pind/Pind1 $M TotalPinned >/dev/null &&
+	ok "nobody may read properties" || not_ok "nobody cannot read properties"
+for call in "SetPinnedMemoryMax stb machine.slice 1024 false" "SetAction ssb machine.slice kill false" \
+	"Freeze s vm1.service" "Thaw s vm1.service" "Reserve stst machine.slice 1024 '' 0" \
+	"Release s r1" "Rescan" "Reload"; do
+	# shellcheck disable=SC2086
+	as_nobody busctl --system call org.pind.Pind1 /org/pind/Pind1 $M $call >/dev/null 2>"$TEST_TMP/e"
+	check_grep "nobody: ${call%% *} denied" "Access denied|AccessDenied|needs root" "$TEST_TMP/e"
+done
+check_eq "nothing changed: budget" "$((128 * MiB))" "$(bc GetGroup s machine.slice | jq '.data[0][4]')"
+check_eq "nothing changed: not frozen" 0 "$(awk '$1 == "frozen" { print $2 }' "$TEST_CG_DIR/machine.slice/vm1.service/cgroup.events")"
+check_eq "no drop-in written" "" "$(ls "$root/etc/systemd/system.control" 2>/dev/null)"
+
+# --- bad arguments: an error each, nothing changed, nothing crashed ---
+long=$(printf 'a%.0s' $(seq 10000)).slice
+bad() { # WHAT ERROR CALL...
+	local what=$1 want=$2
+	shift 2
+	busctl --system call org.pind.Pind1 /org/pind/Pind1 $M "$@" >/dev/null 2>"$TEST_TMP/e"
+	check_grep "$what -> $want" "$want" "$TEST_TMP/e"
+}
+bad "GetGroup of an unknown unit" "No group or budget" GetGroup s nosuch.service
+bad "GetGroup empty" "Invalid group name" GetGroup s ""
+bad "GetGroup ../x" "Invalid group name" GetGroup s ../x
+bad "GetGroup 10 KB" "Invalid group name" GetGroup s "$long"
+bad "ListProcesses a/../b" "Invalid group name" ListProcesses s /a/../b
+bad "ListProcesses unknown" "No group or budget" ListProcesses s nosuch.slice
+bad "SetPinnedMemoryMax 0" "is not a budget" SetPinnedMemoryMax stb machine.slice 0 false
+bad "SetPinnedMemoryMax 2^62" "is not a budget" SetPinnedMemoryMax stb machine.slice 4611686018427387904 false
+bad "SetPinnedMemoryMax on a path" "Invalid unit name" SetPinnedMemoryMax stb /machine 1024 false
+bad "SetPinnedMemoryMax empty name" "Invalid unit name" SetPinnedMemoryMax stb "" 1024 false
+bad "SetAction explode" "Invalid action" SetAction ssb machine.slice explode false
+bad "SetAction empty" "Invalid action" SetAction ssb machine.slice "" false
+bad "Freeze unknown" "No group or budget" Freeze s nosuch.service
+bad "Freeze the root" "cgroup root" Freeze s /
+bad "Thaw unknown" "No group or budget" Thaw s nosuch.service
+bad "Reserve without a budget" "No budget for" Reserve stst vm1.service 1024 "" 0
+bad "Reserve 0 bytes" "makes no sense" Reserve stst machine.slice 0 "" 0
+bad "Reserve bad holder" "Invalid group name" Reserve stst machine.slice 1024 ../x 0
+bad "Release unknown" "No reservation" Release s r999
+bad "wrong signature" "Invalid|invalid|signature" GetGroup u 5
+check_eq "pind survived" yes "$(kill -0 $pind 2>/dev/null && echo yes)"
+check_eq "budget unchanged" "$((128 * MiB))" "$(bc GetGroup s machine.slice | jq '.data[0][4]')"
+
+# --- reservations ---
+r=$(bc Reserve stst machine.slice $((40 * MiB)) vm3.service 0 | jq -c '.data')
+check_eq "Reserve 40M of 128M with 56M used: granted" "[true,$((72 * MiB)),\"r1\"]" "$r"
+r=$(bc Reserve stst machine.slice $((40 * MiB)) "" 0 | jq -c '.data')
+check_eq "another 40M: denied, 32M left" "[false,$((32 * MiB)),\"\"]" "$r"
+check_eq "the reservation counts against the budget" ok "$(bc GetGroup s machine.slice | jq -r '.data[0][5]')"
+bc Release s r1 >/dev/null && ok "Release r1" || not_ok "Release r1"
+r=$(bc Reserve stst machine.slice $((40 * MiB)) "" 1000000 | jq -c '.data[0]')
+check_eq "after the release: granted" true "$r"
+sleep 1.3
+r=$(bc Reserve stst machine.slice $((70 * MiB)) "" 0 | jq -c '.data')
+check_eq "the 1 s TTL ended: 72M available again" "[true,$((72 * MiB)),\"r3\"]" "$r"
+bc Release s r3 >/dev/null
+
+# --- Freeze/Thaw, Rescan, Reload ---
+bc Freeze s vm1.service >/dev/null && ok "Freeze vm1.service" || not_ok "Freeze"
+check_eq "frozen" 1 "$(awk '$1 == "frozen" { print $2 }' "$TEST_CG_DIR/machine.slice/vm1.service/cgroup.events")"
+check_eq "state frozen" frozen "$(bc GetGroup s vm1.service | jq -r '.data[0][5]')"
+bc Thaw s vm1.service >/dev/null && ok "Thaw vm1.service" || not_ok "Thaw"
+check_eq "thawed" 0 "$(awk '$1 == "frozen" { print $2 }' "$TEST_CG_DIR/machine.slice/vm1.service/cgroup.events")"
+echo 1 >"$TEST_CG_DIR/machine.slice/vm2.service/cgroup.freeze"
+bad "Thaw of someone else's freeze" "frozen neither by pind" Thaw s vm2.service
+echo 0 >"$TEST_CG_DIR/machine.slice/vm2.service/cgroup.freeze"
+bc Rescan >/dev/null && ok "Rescan" || not_ok "Rescan"
+bc Reload >/dev/null && ok "Reload" || not_ok "Reload"
+
+# --- signals, in order: exceeded, action, restored ---
+dbus-monitor --system "type='signal',sender='org.pind.Pind1',interface='$M'" >"$TEST_TMP/monitor.txt" 2>&1 &
+mon=$!
+track_pid $mon
+disown
+sleep 0.3
+bc SetPinnedMemoryMax stb machine.slice $((40 * MiB)) false >/dev/null && ok "SetPinnedMemoryMax 40M" ||
+	not_ok "SetPinnedMemoryMax"
+check_eq "the drop-in says 41943040" "X-PinnedMemoryMax=41943040" \
+	"$(grep '^X-' "$root/etc/systemd/system.control/machine.slice.d/50-PinnedMemoryMax.conf")"
+wait_log "machine\.slice: froze vm1\.service" && ok "over the new budget: frozen" || not_ok "not frozen"
+bc SetPinnedMemoryMax stb machine.slice 18446744073709551615 false >/dev/null
+wait_log "machine\.slice: thawed vm1\.service" && ok "infinity: thawed" || not_ok "not thawed"
+sleep 0.3
+kill $mon
+order=$(awk '/member=BudgetExceeded/ { print "exceeded" } /member=ActionTaken/ { a = 1 } a && /string "freeze"/ { print "freeze"; a = 0 } a && /string "thaw"/ { print "thaw"; a = 0 } /member=BudgetRestored/ { print "restored" }' "$TEST_TMP/monitor.txt" | tr '\n' ' ')
+check_eq "signals in order" "exceeded freeze restored thaw " "$order"
+check_grep "BudgetExceeded carries usage and max" "uint64 $((56 * MiB))" "$TEST_TMP/monitor.txt"
+check_grep "ActionTaken names the target" 'string "vm1.service"' "$TEST_TMP/monitor.txt"
+check_grep "ActionTaken carries the culprit's pid" "uint32 $vm1" "$TEST_TMP/monitor.txt"
+
+# --- no bus at all: pind says so once and enforces all the same ---
+kill $pind
+nobus=$TEST_TMP/nobus.log
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/no-such-bus PIND_LOG_STDERR=1 \
+	"$PIND" --root="$root" --cgroup-root="$TEST_CG" >"$nobus" 2>&1 &
+pind2=$!
+track_pid $pind2
+disown
+sleep 1.2
+check_eq "the API being off is said once" 1 "$(grep -c 'the D-Bus API is off' "$nobus")"
+check_grep "and pind goes on" "budget machine\.slice set" "$nobus"
+check_eq "still running, not spinning" yes "$(kill -0 $pind2 2>/dev/null && echo yes)"
+cpu=$(awk '{ print $14 + $15 }' /proc/$pind2/stat)
+[ "$cpu" -lt 50 ] && ok "pind used $cpu ticks in 1.2 s without a bus" || not_ok "pind busy without a bus: $cpu ticks"
+finish
