@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* freeze and thaw by hand. Without pind's bus API (yet) pinctl does it itself: it marks
- * what it freezes as its own (user.pind.frozen=pinctl), which pind never adopts, and
- * thaws only what carries a pind or pinctl mark. */
+/* freeze and thaw by hand, when pind is not reachable (else bus.c asks pind): pinctl does
+ * it itself. It marks what it freezes as its own (user.pind.frozen=pinctl), which pind
+ * never adopts, and thaws only what carries a pind or pinctl mark. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -6,39 +6,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
+#include "macro.h"
 #include "pinctl.h"
 
 static void usage(FILE *f)
 {
 	fputs("Usage: pinctl [OPTIONS] COMMAND [NAME...]\n"
 	      "\n"
-	      "Show pinned and locked memory per systemd unit and cgroup.\n"
+	      "Show and control pinned-memory budgets per systemd unit and cgroup, through\n"
+	      "pind on the system bus (the user bus with --user). Without a reachable pind,\n"
+	      "status, list and ps measure /proc and cgroupfs themselves, set-property writes\n"
+	      "the drop-in itself, freeze and thaw act on the cgroup themselves.\n"
 	      "\n"
 	      "Commands:\n"
-	      "  status [NAME...]   tree of groups: pinned/locked, top pinners, memcg context,\n"
-	      "                     system summary\n"
-	      "  list               one row per group holding pins\n"
+	      "  status [NAME...]   tree of groups: pinned/locked, state, top pinners, memcg\n"
+	      "                     context (direct only), system summary\n"
+	      "  list               one row per budget or group holding pins\n"
 	      "  ps [NAME]          processes holding pins, largest first\n"
 	      "  set-property NAME PinnedMemoryMax=SIZE|X-PinnedMemoryAction=ACTION...\n"
-	      "                     write a drop-in, as systemctl set-property does;\n"
-	      "                     an empty value removes the setting\n"
+	      "                     set a budget (a drop-in, as systemctl set-property writes);\n"
+	      "                     an empty value removes the setting (pinctl writes that\n"
+	      "                     drop-in itself and has pind reload)\n"
 	      "  freeze NAME | thaw NAME\n"
 	      "                     freeze or thaw a group by hand; thaw touches only what\n"
 	      "                     pind or pinctl froze\n"
+	      "  reserve NAME SIZE [--holder=UNIT] [--ttl=SPAN]\n"
+	      "                     reserve budget before a workload starts; prints\n"
+	      "                     'granted ID' (exit 0) or 'denied' (exit 1)\n"
+	      "  release ID         end a reservation\n"
+	      "  reload             have pind re-read pind.conf and the unit files\n"
+	      "  monitor            follow pind's signals, one line each, until interrupted\n"
+	      "Reserve, release, reload and monitor need pind.\n"
 	      "\n"
 	      "NAME is a unit (machine.slice, vm1.service, machine-qemu\\x2d1\\x2dvm1.scope)\n"
 	      "or a cgroup path starting with '/', relative to the cgroup root.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --json               one JSON object, sizes in bytes\n"
+	      "  --json               one JSON object (monitor: one per line), sizes in bytes\n"
 	      "  --no-legend          no header and footer lines\n"
 	      "  --user               the user manager's units and pind\n"
 	      "  --runtime            set-property: until reboot (below /run)\n"
+	      "  --holder=UNIT        reserve: the unit whose usage takes the reservation over\n"
+	      "  --ttl=SPAN           reserve: end the reservation after SPAN (30s, 5min)\n"
+	      "  -h, --help           this text\n"
+	      "      --version        version\n"
+	      "For pinctl's own reading and writing (pind keeps its own):\n"
 	      "  --root=DIR           read (and write) configuration below DIR\n"
 	      "  --cgroup-root=PATH   the managed subtree (default: CgroupRoot= of pind.conf)\n"
-	      "  --proc-root=DIR      where procfs is mounted (default /proc)\n"
-	      "  -h, --help           this text\n"
-	      "      --version        version\n",
+	      "  --proc-root=DIR      where procfs is mounted (default /proc)\n",
 	      f);
 }
 
@@ -52,6 +68,9 @@ static int parse_args(int argc, char **argv, Args *a)
 		OPT_ROOT,
 		OPT_CGROUP_ROOT,
 		OPT_PROC_ROOT,
+		OPT_HOLDER,
+		OPT_TTL,
+		OPT_DIRECT,
 		OPT_VER
 	};
 	static const struct option opts[] = {
@@ -62,6 +81,9 @@ static int parse_args(int argc, char **argv, Args *a)
 	    {"root", required_argument, NULL, OPT_ROOT},
 	    {"cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT},
 	    {"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+	    {"holder", required_argument, NULL, OPT_HOLDER},
+	    {"ttl", required_argument, NULL, OPT_TTL},
+	    {"direct", no_argument, NULL, OPT_DIRECT}, /* hidden: never through pind */
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VER},
 	    {},
@@ -97,6 +119,15 @@ static int parse_args(int argc, char **argv, Args *a)
 		case OPT_PROC_ROOT:
 			a->proc_root = optarg;
 			break;
+		case OPT_HOLDER:
+			a->holder = optarg;
+			break;
+		case OPT_TTL:
+			a->ttl = optarg;
+			break;
+		case OPT_DIRECT:
+			a->direct = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
@@ -117,19 +148,55 @@ static int parse_args(int argc, char **argv, Args *a)
 	return 0;
 }
 
+static const char *const commands[] = {
+    "status", "list",    "ps",      "set-property", "freeze",
+    "thaw",   "reserve", "release", "reload",       "monitor",
+};
+
+static bool is(const Args *a, const char *command)
+{
+	return strcmp(a->command, command) == 0;
+}
+
+static int run(const Args *a, Pind *p)
+{
+	if (is(a, "status") || is(a, "list") || is(a, "ps"))
+		return p->reachable ? bus_show(a, p) : run_show(a);
+	if (is(a, "set-property"))
+		return run_set_property(a, p);
+	if (is(a, "freeze") || is(a, "thaw"))
+		return p->reachable ? bus_freeze(a, p, is(a, "freeze"))
+				    : run_freeze(a, is(a, "freeze"));
+	if (is(a, "reserve"))
+		return run_reserve(a, p);
+	if (is(a, "release"))
+		return run_release(a, p);
+	if (is(a, "reload"))
+		return run_reload(a, p);
+	return run_monitor(a, p);
+}
+
 int main(int argc, char **argv)
 {
 	Args a;
+	Pind p;
+	size_t i;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return EXIT_USAGE;
-	if (strcmp(a.command, "status") == 0 || strcmp(a.command, "list") == 0 ||
-	    strcmp(a.command, "ps") == 0)
-		return run_show(&a);
-	if (strcmp(a.command, "set-property") == 0)
-		return run_set_property(&a);
-	if (strcmp(a.command, "freeze") == 0 || strcmp(a.command, "thaw") == 0)
-		return run_freeze(&a, strcmp(a.command, "freeze") == 0);
-	fprintf(stderr, "pinctl: unknown command '%s'; see 'pinctl --help'\n", a.command);
-	return EXIT_USAGE;
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (is(&a, commands[i]))
+			break;
+	if (i == ARRAY_SIZE(commands)) {
+		fprintf(stderr, "pinctl: unknown command '%s'; see 'pinctl --help'\n", a.command);
+		return EXIT_USAGE;
+	}
+	if ((a.holder || a.ttl) && !is(&a, "reserve")) {
+		fprintf(stderr, "pinctl: --holder and --ttl are options of reserve\n");
+		return EXIT_USAGE;
+	}
+	int r = pind_open(&a, &p);
+	int ret = r < 0 ? (fprintf(stderr, "pinctl: %s\n", strerror(-r)), EXIT_FAIL) : run(&a, &p);
+	pind_done(&p);
+	return ret;
 }

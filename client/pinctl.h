@@ -17,6 +17,9 @@ typedef struct Args {
 	bool legend;
 	bool user;
 	bool runtime;
+	bool direct;             /* --direct: not through pind, even when it runs */
+	const char *holder;      /* reserve --holder */
+	const char *ttl;         /* reserve --ttl, unparsed */
 	const char *root;        /* --root; "/" when not given */
 	const char *cgroup_root; /* --cgroup-root; NULL: CgroupRoot= from pind.conf */
 	const char *proc_root;
@@ -25,11 +28,14 @@ typedef struct Args {
 	size_t n_args;
 } Args;
 
+typedef struct Pind Pind; /* bus.h */
+
 /* status, list, ps: measured here. */
 int run_show(const Args *a);
 
-/* freeze NAME, thaw NAME */
+/* freeze NAME, thaw NAME, done here. */
 int run_freeze(const Args *a, bool freeze);
 
-/* set-property NAME KEY=VALUE... */
-int run_set_property(const Args *a);
+/* set-property NAME KEY=VALUE...: through pind when it is reachable, else drop-ins
+ * written here. */
+int run_set_property(const Args *a, Pind *p);

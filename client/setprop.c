@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* set-property: budgets as drop-ins, where systemctl set-property writes. */
+/* set-property: budgets as drop-ins, where systemctl set-property writes. When pind is
+ * reachable, it writes them (SetPinnedMemoryMax, SetAction) and applies them before it
+ * returns. Its methods take a value, not its absence: an empty value (remove the
+ * setting) is a drop-in pinctl writes itself, after which it has pind reload. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bus.h"
 #include "dropin.h"
 #include "macro.h"
 #include "pinctl.h"
@@ -17,6 +21,7 @@ typedef struct Assignment {
 	const char *file;     /* drop-in file name */
 	const char *unit_key; /* key written */
 	char *value;
+	uint64_t bytes; /* of a PinnedMemoryMax= value */
 } Assignment;
 
 /* Checks one KEY=VALUE; prints why it is wrong. */
@@ -42,7 +47,7 @@ static int parse_assignment(const char *arg, uint64_t mem_total, Assignment *ret
 				value, r == -ERANGE ? "out of range" : "invalid size");
 			return -EINVAL;
 		}
-		*ret = (Assignment){"50-PinnedMemoryMax.conf", "X-PinnedMemoryMax", NULL};
+		*ret = (Assignment){"50-PinnedMemoryMax.conf", "X-PinnedMemoryMax", NULL, bytes};
 	} else if ((kl == 18 && strncmp(arg, "PinnedMemoryAction", kl) == 0) ||
 		   (kl == 20 && strncmp(arg, "X-PinnedMemoryAction", kl) == 0)) {
 		if (value[0] && action_from_string(value, &action) < 0) {
@@ -53,7 +58,7 @@ static int parse_assignment(const char *arg, uint64_t mem_total, Assignment *ret
 			    value);
 			return -EINVAL;
 		}
-		*ret = (Assignment){"50-PinnedMemoryAction.conf", "X-PinnedMemoryAction", NULL};
+		*ret = (Assignment){"50-PinnedMemoryAction.conf", "X-PinnedMemoryAction", NULL, 0};
 	} else {
 		fprintf(
 		    stderr,
@@ -94,8 +99,31 @@ static void warn_if_shadowed(const UnitPaths *paths, uint64_t mem_total, const c
 	unit_index_done(&idx);
 }
 
-int run_set_property(const Args *a)
+/* One assignment through pind; *ret_path is where pind writes, when it is there. */
+static int set_through_pind(const Args *a, Pind *p, const char *unit, const Assignment *as,
+			    const char *dir, char **ret_path)
 {
+	int r;
+
+	if (strcmp(as->unit_key, "X-PinnedMemoryMax") == 0)
+		r = pind_call(p, unit, "SetPinnedMemoryMax", NULL, "stb", unit, as->bytes,
+			      (int)a->runtime);
+	else
+		r = pind_call(p, unit, "SetAction", NULL, "ssb", unit, as->value, (int)a->runtime);
+	if (r < 0)
+		return exit_code_from_errno(r);
+	if (asprintf(ret_path, "%s/%s.d/%s", dir, unit, as->file) < 0)
+		*ret_path = NULL;
+	else if (access(*ret_path, F_OK) < 0) { /* pind wrote below a root of its own */
+		free(*ret_path);
+		*ret_path = NULL;
+	}
+	return EXIT_OK;
+}
+
+int run_set_property(const Args *a, Pind *p)
+{
+	bool reload = false;
 	_cleanup_free_ Assignment *as = NULL;
 	UnitPaths paths = {};
 	SysInfo si;
@@ -146,6 +174,21 @@ int run_set_property(const Args *a)
 	for (size_t i = 0; i < n && ret == EXIT_OK; i++) {
 		_cleanup_free_ char *path = NULL;
 		const char *dir = a->runtime ? paths.runtime_control : paths.control;
+		if (p->reachable && as[i].value[0]) {
+			ret = set_through_pind(a, p, unit, &as[i], dir, &path);
+			if (ret != EXIT_OK)
+				break;
+			if (path)
+				warn_if_shadowed(&paths, si.mem_total, unit, &as[i], path);
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "file",
+					       path ? json_object_new_string(path) : NULL);
+			json_object_object_add(o, "key", json_object_new_string(as[i].unit_key));
+			json_object_object_add(o, "value", json_object_new_string(as[i].value));
+			json_object_array_add(written, o);
+			continue;
+		}
+		reload = reload || p->reachable;
 		r = dropin_write(dir, unit, as[i].file, as[i].unit_key, as[i].value, &path);
 		if (r < 0) {
 			fprintf(stderr, "pinctl: writing %s/%s.d/%s: %s\n", dir, unit, as[i].file,
@@ -161,9 +204,13 @@ int run_set_property(const Args *a)
 		json_object_object_add(o, "value", json_object_new_string(as[i].value));
 		json_object_array_add(written, o);
 	}
+	if (reload && ret == EXIT_OK && (r = pind_call(p, unit, "Reload", NULL, "")) < 0)
+		ret = exit_code_from_errno(r);
 	if (a->json && ret == EXIT_OK) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "unit", json_object_new_string(unit));
+		json_object_object_add(o, "source",
+				       json_object_new_string(p->reachable ? "pind" : "direct"));
 		json_object_object_add(o, "written", json_object_get(written));
 		printf("%s\n", json_object_to_json_string_ext(
 				   o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

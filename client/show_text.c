@@ -7,13 +7,9 @@
 #include "memcg.h"
 #include "show.h"
 #include "size.h"
+#include "textui.h"
 
 #define TOP_PINNERS 3
-
-static const char *sz(char buf[static FORMAT_BYTES_MAX], uint64_t v)
-{
-	return format_bytes(buf, FORMAT_BYTES_MAX, v);
-}
 
 static void show_system(const ShowContext *c)
 {
@@ -63,18 +59,6 @@ static void show_top(const ShowContext *c, CgNode *n)
 	view_done(&pv);
 }
 
-#define BAR_WIDTH 20
-
-static unsigned percent(uint64_t usage, uint64_t max)
-{
-	if (max == UINT64_MAX)
-		return 0;
-	if (max == 0)
-		return usage > 0 ? 999 : 0;
-	long double p = (long double)usage * 100 / (long double)max;
-	return p > 999 ? 999 : (unsigned)p;
-}
-
 static void show_budget(const ShowContext *c, const GroupView *g)
 {
 	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], bar[BAR_WIDTH + 1];
@@ -85,30 +69,13 @@ static void show_budget(const ShowContext *c, const GroupView *g)
 		fprintf(c->out, "      Budget: none\n");
 		return;
 	}
-	unsigned filled = bu->max == UINT64_MAX ? 0
-			  : bu->max == 0
-			      ? (usage > 0 ? BAR_WIDTH : 0)
-			      : (unsigned)((long double)(usage > bu->max ? bu->max : usage) *
-					   BAR_WIDTH / (long double)bu->max);
-	for (unsigned i = 0; i < BAR_WIDTH; i++)
-		bar[i] = i < filled ? '#' : '.';
-	bar[BAR_WIDTH] = 0;
+	usage_bar(bar, usage, bu->max);
 	fprintf(c->out, "      Budget: %s of %s (%u%%) [%s] %s%s\n", sz(a, usage), sz(b, bu->max),
 		percent(usage, bu->max), bar, usage > bu->max ? "OVER, " : "",
 		action_to_string(bu->action));
 	fprintf(c->out, "              PinnedMemoryMax=%s from %s\n", bu->max_text, bu->max_source);
 	fprintf(c->out, "              action from %s\n",
 		bu->action_source ? bu->action_source : "DefaultAction=");
-}
-
-/* Tree branches like systemctl status: one column of "│ " or "  " per ancestor level,
- * "├─" or "└─" before the entry. last[d]: the entry at depth d is its parent's last. */
-static void branch(FILE *out, const bool *last, unsigned depth)
-{
-	fputs("      ", out);
-	for (unsigned d = 1; d < depth; d++)
-		fputs(last[d] ? "  " : "│ ", out);
-	fputs(last[depth] ? "└─" : "├─", out);
 }
 
 static bool is_last_sibling(const View *v, size_t i)
@@ -157,7 +124,7 @@ static void show_block(const ShowContext *c, const View *v, size_t top, size_t e
 		const GroupView *s = &v->groups[i];
 		unsigned d = s->depth < 63 ? s->depth : 63;
 		last[d] = is_last_sibling(v, i);
-		branch(c->out, last, d);
+		tree_branch(c->out, last, d);
 		fprintf(c->out, "%s  %s pinned, %s locked", s->name, sz(a, s->node->pinned_sum),
 			sz(b, s->node->locked_sum));
 		if (s->node->nprocs_sum > 0)

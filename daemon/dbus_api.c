@@ -389,6 +389,7 @@ static int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error
 	Bus *b = userdata;
 	Daemon *d = b->d;
 	const char *name, *holder, *id = "";
+	_cleanup_free_ char *id_copy = NULL;
 	uint64_t bytes, ttl;
 
 	int r = sd_bus_message_read(m, "stst", &name, &bytes, &holder, &ttl);
@@ -423,6 +424,9 @@ static int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error
 			return r;
 		log_msg(LOG_INFO, "%s: reserved %" PRIu64 " bytes as %s for %s", name, bytes, id,
 			holder[0] ? holder : "(no holder)");
+		id = id_copy = strdup(id); /* the scan may end it at once (the holder pins it) */
+		if (!id)
+			return -ENOMEM;
 		daemon_scan(d); /* counts at once, and StateFile keeps it */
 	} else
 		log_msg(LOG_NOTICE,

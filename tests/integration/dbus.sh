@@ -195,6 +195,41 @@ check_grep "BudgetExceeded carries usage and max" "uint64 $((56 * MiB))" "$TEST_
 check_grep "ActionTaken names the target" 'string "vm1.service"' "$TEST_TMP/monitor.txt"
 check_grep "ActionTaken carries the culprit's pid" "uint32 $vm1" "$TEST_TMP/monitor.txt"
 
+# --- pinctl over the bus ---
+"$PINCTL" list --json >"$TEST_TMP/pl.json" 2>"$TEST_TMP/pl.err"
+check_eq "pinctl list goes through pind" pind "$(jq -r .source "$TEST_TMP/pl.json")"
+check_eq "no direct-mode notice then" "" "$(cat "$TEST_TMP/pl.err")"
+check_eq "pinctl list --json: machine.slice pinned as the kernel says" $((48 * MiB)) \
+	"$(jq '.groups[] | select(.name == "machine.slice") | .pinned' "$TEST_TMP/pl.json")"
+"$PINCTL" ps --json machine.slice >"$TEST_TMP/pps.json" 2>/dev/null
+check_eq "pinctl ps names vm1 with its bytes" "$((32 * MiB))" \
+	"$(jq --argjson p "$vm1" '.processes[] | select(.pid == $p) | .pinned' "$TEST_TMP/pps.json")"
+"$PINCTL" status machine.slice >"$TEST_TMP/pst.txt" 2>&1
+check_grep "pinctl status over the bus" "machine\.slice" "$TEST_TMP/pst.txt"
+"$PINCTL" monitor --json >"$TEST_TMP/pmon.json" 2>"$TEST_TMP/pmon.err" &
+pmon=$!
+track_pid $pmon
+disown
+sleep 0.3
+check_run "pinctl set-property over the bus" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=40M
+frozen_twice() { for _ in $(seq 100); do [ "$(grep -c "machine\.slice: froze vm1\.service" "$log")" -ge 2 ] && return 0; sleep 0.05; done; return 1; }
+frozen_twice && ok "frozen again" || not_ok "no second freeze"
+: >"$TEST_TMP/reserve.out"
+check_run "pinctl set-property infinity" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=infinity
+sleep 0.8
+kill -TERM $pmon
+check_eq "pinctl monitor: one JSON object per signal, in order" "BudgetExceeded ActionTaken BudgetRestored ActionTaken" \
+	"$(jq -r '.signal // .member // .event // empty' "$TEST_TMP/pmon.json" 2>/dev/null | head -4 | tr '\n' ' ' | sed 's/ $//')"
+"$PINCTL" reserve machine.slice 8M >"$TEST_TMP/reserve.out" 2>&1
+check_grep "pinctl reserve granted with an id" "^granted r[0-9]+" "$TEST_TMP/reserve.out"
+id=$(awk '/^granted/ { print $2 }' "$TEST_TMP/reserve.out")
+check_run "pinctl release" 0 "$PINCTL" release "$id"
+check_run "pinctl release again: no such reservation" 2 "$PINCTL" release "$id"
+check_run "pinctl freeze of an unknown group: 5" 5 "$PINCTL" freeze nosuch.service
+as_nobody "$PINCTL" set-property machine.slice PinnedMemoryMax=1G >/dev/null 2>"$TEST_TMP/e"
+check_eq "pinctl as nobody: access denied exit code" 4 $?
+check_run "pinctl reload" 0 "$PINCTL" reload
+
 # --- no bus at all: pind says so once and enforces all the same ---
 kill $pind
 nobus=$TEST_TMP/nobus.log
