@@ -201,6 +201,8 @@ int pind_call_iface(Pind *p, const char *iface, const char *what, const char *me
 	return r;
 }
 
+static int done_json(const Args *a, const char *key, const char *value);
+
 int bus_freeze(const Args *a, Pind *p, bool freeze)
 {
 	if (a->n_args != 1) {
@@ -208,7 +210,7 @@ int bus_freeze(const Args *a, Pind *p, bool freeze)
 		return EXIT_USAGE;
 	}
 	int r = pind_call(p, a->args[0], freeze ? "Freeze" : "Thaw", NULL, "s", a->args[0]);
-	return r < 0 ? exit_code_from_errno(r) : EXIT_OK;
+	return r < 0 ? exit_code_from_errno(r) : done_json(a, "name", a->args[0]);
 }
 
 static int print_json_line(json_object *o, bool pretty)
@@ -301,6 +303,19 @@ int run_reserve(const Args *a, Pind *p)
 	return granted ? EXIT_OK : EXIT_FAIL;
 }
 
+/* --json for a command that has nothing to say but that it was done */
+static int done_json(const Args *a, const char *key, const char *value)
+{
+	if (!a->json)
+		return EXIT_OK;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "command", json_object_new_string(a->command));
+	if (key)
+		json_object_object_add(o, key, json_object_new_string(value));
+	json_object_object_add(o, "done", json_object_new_boolean(1));
+	return print_json_line(o, true) < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int run_release(const Args *a, Pind *p)
 {
 	if (a->n_args != 1) {
@@ -310,7 +325,7 @@ int run_release(const Args *a, Pind *p)
 	if (!p->reachable)
 		return pind_unreachable(p);
 	int r = pind_call(p, a->args[0], "Release", NULL, "s", a->args[0]);
-	return r < 0 ? exit_code_from_errno(r) : EXIT_OK;
+	return r < 0 ? exit_code_from_errno(r) : done_json(a, "id", a->args[0]);
 }
 
 int run_reload(const Args *a, Pind *p)
@@ -322,7 +337,7 @@ int run_reload(const Args *a, Pind *p)
 	if (!p->reachable)
 		return pind_unreachable(p);
 	int r = pind_call(p, "reload", "Reload", NULL, "");
-	return r < 0 ? exit_code_from_errno(r) : EXIT_OK;
+	return r < 0 ? exit_code_from_errno(r) : done_json(a, NULL, NULL);
 }
 
 /* monitor: one line (or JSON object) per signal of pind's, until SIGINT or SIGTERM. */

@@ -195,6 +195,16 @@ check_grep "BudgetExceeded carries usage and max" "uint64 $((56 * MiB))" "$TEST_
 check_grep "ActionTaken names the target" 'string "vm1.service"' "$TEST_TMP/monitor.txt"
 check_grep "ActionTaken carries the culprit's pid" "uint32 $vm1" "$TEST_TMP/monitor.txt"
 
+# --- SetAction through gdbus ---
+gdbus call --system --dest org.pind.Pind1 --object-path /org/pind/Pind1 --method $M.SetAction \
+	machine.slice log false >/dev/null && ok "gdbus SetAction" || not_ok "gdbus SetAction"
+check_eq "the action drop-in" "X-PinnedMemoryAction=log" \
+	"$(grep '^X-' "$root/etc/systemd/system.control/machine.slice.d/50-PinnedMemoryAction.conf")"
+wait_log "budget machine\.slice changed: .*action log from $root/etc/systemd/system.control/machine\.slice\.d/50-PinnedMemoryAction\.conf" &&
+	ok "pind applied it before replying" || not_ok "action not applied"
+gdbus call --system --dest org.pind.Pind1 --object-path /org/pind/Pind1 --method $M.SetAction \
+	machine.slice freeze false >/dev/null
+
 # --- pinctl over the bus ---
 "$PINCTL" list --json >"$TEST_TMP/pl.json" 2>"$TEST_TMP/pl.err"
 check_eq "pinctl list goes through pind" pind "$(jq -r .source "$TEST_TMP/pl.json")"
@@ -229,6 +239,8 @@ check_run "pinctl freeze of an unknown group: 5" 5 "$PINCTL" freeze nosuch.servi
 as_nobody "$PINCTL" set-property machine.slice PinnedMemoryMax=1G >/dev/null 2>"$TEST_TMP/e"
 check_eq "pinctl as nobody: access denied exit code" 4 $?
 check_run "pinctl reload" 0 "$PINCTL" reload
+check_eq "pinctl --json freeze/thaw/reload answer JSON" "true true true" \
+	"$("$PINCTL" --json freeze vm2.service | jq .done) $("$PINCTL" --json thaw vm2.service | jq .done) $("$PINCTL" --json reload | jq .done)"
 
 # --- no bus at all: pind says so once and enforces all the same ---
 kill $pind
