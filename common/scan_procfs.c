@@ -30,6 +30,19 @@ static bool vanished(int r)
 	return r == -ENOENT || r == -ESRCH;
 }
 
+/* Reads one file of a process into p->buf; a failure is counted (an exiting process
+ * reads as empty or ENOENT/ESRCH: vanished; anything else: malformed) and returns <= 0. */
+static ssize_t read_counted(ProcfsScanner *p, int dfd, const char *name, ScanStats *stats)
+{
+	ssize_t n = read_small_file_at(dfd, name, p->buf, sizeof(p->buf));
+
+	if (n == 0 || (n < 0 && vanished((int)n)))
+		stats->vanished++;
+	else if (n < 0)
+		stats->malformed++;
+	return n;
+}
+
 /* One process: 1 when reported, 0 when skipped, negative when cb failed. */
 static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, void *userdata,
 		    ScanStats *stats)
@@ -59,28 +72,18 @@ static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, 
 	}
 	if (!st.has_vm || (st.pinned == 0 && st.locked == 0))
 		return 0;
-	n = read_small_file_at(dfd, "cgroup", p->buf, sizeof(p->buf));
-	if (n <= 0) {
-		if (n == 0 || vanished((int)n))
-			stats->vanished++;
-		else
-			stats->malformed++;
+	n = read_counted(p, dfd, "cgroup", stats);
+	if (n <= 0)
 		return 0;
-	}
 	/* read, but without the primary hierarchy's line: not an exit, a mismatch */
 	if (proc_cgroup_find(p->buf, (size_t)n, p->cgroup_key, &cgroup) < 0) {
 		stats->malformed++;
 		return 0;
 	}
 	uint64_t starttime;
-	n = read_small_file_at(dfd, "stat", p->buf, sizeof(p->buf));
-	if (n <= 0) {
-		if (n == 0 || vanished((int)n))
-			stats->vanished++;
-		else
-			stats->malformed++;
+	n = read_counted(p, dfd, "stat", stats);
+	if (n <= 0)
 		return 0;
-	}
 	if (proc_stat_starttime(p->buf, (size_t)n, &starttime) < 0) {
 		stats->malformed++;
 		return 0;
