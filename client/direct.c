@@ -81,7 +81,15 @@ static int direct_load(const Args *a, Direct *d)
 		fprintf(stderr, "pinctl: cannot find the cgroup hierarchies: %s\n", strerror(-r));
 		return EXIT_FAIL;
 	}
-	r = scanner_procfs_new(a->proc_root, &d->layout, &d->scanner);
+	ScannerKind kind = a->scanner_set    ? a->scanner
+			   : d->have_sources ? d->sources.config.scanner
+					     : SCANNER_AUTO;
+	int bpf_error;
+	r = scanner_new(kind, a->proc_root, &d->layout, &d->scanner, &bpf_error);
+	if (r < 0 && kind == SCANNER_BPF) {
+		fprintf(stderr, "pinctl: the bpf scanner does not load here: %s\n", strerror(-r));
+		return EXIT_FAIL;
+	}
 	if (r >= 0)
 		r = snapshot_take(d->scanner, &d->layout, a->proc_root, cgroup_root, &d->snap);
 	if (r < 0) {

@@ -12,50 +12,52 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: pinctl [OPTIONS] COMMAND [NAME...]\n"
-	      "\n"
-	      "Show and control pinned-memory budgets per systemd unit and cgroup, through\n"
-	      "pind on the system bus (the user bus with --user). Without a reachable pind,\n"
-	      "status, list and ps measure /proc and cgroupfs themselves, set-property writes\n"
-	      "the drop-in itself, freeze and thaw act on the cgroup themselves.\n"
-	      "\n"
-	      "Commands:\n"
-	      "  status [NAME...]   tree of groups: pinned/locked, state, top pinners, memcg\n"
-	      "                     context (direct only), system summary\n"
-	      "  list               one row per budget or group holding pins\n"
-	      "  ps [NAME]          processes holding pins, largest first\n"
-	      "  set-property NAME PinnedMemoryMax=SIZE|X-PinnedMemoryAction=ACTION...\n"
-	      "                     set a budget (a drop-in, as systemctl set-property writes);\n"
-	      "                     an empty value removes the setting (pinctl writes that\n"
-	      "                     drop-in itself and has pind reload)\n"
-	      "  freeze NAME | thaw NAME\n"
-	      "                     freeze or thaw a group by hand; thaw touches only what\n"
-	      "                     pind or pinctl froze\n"
-	      "  reserve NAME SIZE [--holder=UNIT] [--ttl=SPAN]\n"
-	      "                     reserve budget before a workload starts; prints\n"
-	      "                     'granted ID' (exit 0) or 'denied' (exit 1)\n"
-	      "  release ID         end a reservation\n"
-	      "  reload             have pind re-read pind.conf and the unit files\n"
-	      "  monitor            follow pind's signals, one line each, until interrupted\n"
-	      "Reserve, release, reload and monitor need pind.\n"
-	      "\n"
-	      "NAME is a unit (machine.slice, vm1.service, machine-qemu\\x2d1\\x2dvm1.scope)\n"
-	      "or a cgroup path starting with '/', relative to the cgroup root.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --json               one JSON object (monitor: one per line), sizes in bytes\n"
-	      "  --no-legend          no header and footer lines\n"
-	      "  --user               the user manager's units and pind\n"
-	      "  --runtime            set-property: until reboot (below /run)\n"
-	      "  --holder=UNIT        reserve: the unit whose usage takes the reservation over\n"
-	      "  --ttl=SPAN           reserve: end the reservation after SPAN (30s, 5min)\n"
-	      "  -h, --help           this text\n"
-	      "      --version        version\n"
-	      "For pinctl's own reading and writing (pind keeps its own):\n"
-	      "  --root=DIR           read (and write) configuration below DIR\n"
-	      "  --cgroup-root=PATH   the managed subtree (default: CgroupRoot= of pind.conf)\n"
-	      "  --proc-root=DIR      where procfs is mounted (default /proc)\n",
-	      f);
+	fputs(
+	    "Usage: pinctl [OPTIONS] COMMAND [NAME...]\n"
+	    "\n"
+	    "Show and control pinned-memory budgets per systemd unit and cgroup, through\n"
+	    "pind on the system bus (the user bus with --user). Without a reachable pind,\n"
+	    "status, list and ps measure /proc and cgroupfs themselves, set-property writes\n"
+	    "the drop-in itself, freeze and thaw act on the cgroup themselves.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  status [NAME...]   tree of groups: pinned/locked, state, top pinners, memcg\n"
+	    "                     context (direct only), system summary\n"
+	    "  list               one row per budget or group holding pins\n"
+	    "  ps [NAME]          processes holding pins, largest first\n"
+	    "  set-property NAME PinnedMemoryMax=SIZE|X-PinnedMemoryAction=ACTION...\n"
+	    "                     set a budget (a drop-in, as systemctl set-property writes);\n"
+	    "                     an empty value removes the setting (pinctl writes that\n"
+	    "                     drop-in itself and has pind reload)\n"
+	    "  freeze NAME | thaw NAME\n"
+	    "                     freeze or thaw a group by hand; thaw touches only what\n"
+	    "                     pind or pinctl froze\n"
+	    "  reserve NAME SIZE [--holder=UNIT] [--ttl=SPAN]\n"
+	    "                     reserve budget before a workload starts; prints\n"
+	    "                     'granted ID' (exit 0) or 'denied' (exit 1)\n"
+	    "  release ID         end a reservation\n"
+	    "  reload             have pind re-read pind.conf and the unit files\n"
+	    "  monitor            follow pind's signals, one line each, until interrupted\n"
+	    "Reserve, release, reload and monitor need pind.\n"
+	    "\n"
+	    "NAME is a unit (machine.slice, vm1.service, machine-qemu\\x2d1\\x2dvm1.scope)\n"
+	    "or a cgroup path starting with '/', relative to the cgroup root.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --json               one JSON object (monitor: one per line), sizes in bytes\n"
+	    "  --no-legend          no header and footer lines\n"
+	    "  --user               the user manager's units and pind\n"
+	    "  --runtime            set-property: until reboot (below /run)\n"
+	    "  --holder=UNIT        reserve: the unit whose usage takes the reservation over\n"
+	    "  --ttl=SPAN           reserve: end the reservation after SPAN (30s, 5min)\n"
+	    "  -h, --help           this text\n"
+	    "      --version        version\n"
+	    "For pinctl's own reading and writing (pind keeps its own):\n"
+	    "  --root=DIR           read (and write) configuration below DIR\n"
+	    "  --cgroup-root=PATH   the managed subtree (default: CgroupRoot= of pind.conf)\n"
+	    "  --proc-root=DIR      where procfs is mounted (default /proc)\n"
+	    "  --scanner=KIND       measuring directly: bpf, procfs or auto (default: Scanner=)\n",
+	    f);
 }
 
 static int parse_args(int argc, char **argv, Args *a)
@@ -68,6 +70,7 @@ static int parse_args(int argc, char **argv, Args *a)
 		OPT_ROOT,
 		OPT_CGROUP_ROOT,
 		OPT_PROC_ROOT,
+		OPT_SCANNER,
 		OPT_HOLDER,
 		OPT_TTL,
 		OPT_DIRECT,
@@ -81,6 +84,7 @@ static int parse_args(int argc, char **argv, Args *a)
 	    {"root", required_argument, NULL, OPT_ROOT},
 	    {"cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT},
 	    {"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+	    {"scanner", required_argument, NULL, OPT_SCANNER},
 	    {"holder", required_argument, NULL, OPT_HOLDER},
 	    {"ttl", required_argument, NULL, OPT_TTL},
 	    {"direct", no_argument, NULL, OPT_DIRECT}, /* hidden: never through pind */
@@ -118,6 +122,15 @@ static int parse_args(int argc, char **argv, Args *a)
 			break;
 		case OPT_PROC_ROOT:
 			a->proc_root = optarg;
+			break;
+		case OPT_SCANNER:
+			if (scanner_from_string(optarg, &a->scanner) < 0) {
+				fprintf(stderr,
+					"pinctl: --scanner=%s: expected bpf, procfs or auto\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->scanner_set = true;
 			break;
 		case OPT_HOLDER:
 			a->holder = optarg;

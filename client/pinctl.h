@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "settings.h"
+
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
@@ -23,6 +25,8 @@ typedef struct Args {
 	const char *root;        /* --root; "/" when not given */
 	const char *cgroup_root; /* --cgroup-root; NULL: CgroupRoot= from pind.conf */
 	const char *proc_root;
+	ScannerKind scanner; /* --scanner, when scanner_set */
+	bool scanner_set;
 	const char *command;
 	char **args;
 	size_t n_args;

@@ -196,6 +196,9 @@ int show_status_json(const ShowContext *c, const View *v)
 	json_object *scan = json_object_new_object();
 	add(scan, "backend", json_object_new_string(c->backend));
 	add(scan, "visited", json_object_new_int((int32_t)s->stats.visited));
+	add(scan, "reported", json_object_new_int((int32_t)s->stats.reported));
+	add(scan, "vanished", json_object_new_int((int32_t)s->stats.vanished));
+	add(scan, "malformed", json_object_new_int((int32_t)s->stats.malformed));
 	add(scan, "usec", json_bytes(s->stats.usec));
 	add(o, "scan", scan);
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <time.h>
 
 #include "scan.h"
@@ -25,4 +26,34 @@ int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats)
 void scanner_free(Scanner *s)
 {
 	s->ops->free(s);
+}
+
+#ifndef HAVE_BPF
+int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret)
+{
+	(void)proc_root;
+	(void)layout;
+	(void)ret;
+	return -EOPNOTSUPP; /* built without the bpf scanner */
+}
+#endif
+
+int scanner_new(ScannerKind kind, const char *proc_root, const CgLayout *layout, Scanner **ret,
+		int *ret_bpf_error)
+{
+	int r = 0;
+
+	if (ret_bpf_error)
+		*ret_bpf_error = 0;
+	if (kind != SCANNER_PROCFS) {
+		r = scanner_bpf_new(proc_root, layout, ret);
+		if (r >= 0 || kind == SCANNER_BPF) {
+			if (ret_bpf_error)
+				*ret_bpf_error = r < 0 ? r : 0;
+			return r;
+		}
+		if (ret_bpf_error)
+			*ret_bpf_error = r;
+	}
+	return scanner_procfs_new(proc_root, layout, ret);
 }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "cglayout.h"
+#include "settings.h"
 
 /* The process scan: one pass yields every thread-group leader that holds pinned or
  * locked memory, with its cgroup. Backends: procfs (here), bpf (later); nothing above
@@ -47,6 +48,18 @@ struct Scanner {
  * directory fd per process, so both files come from the same process even when its
  * PID is reused in between. */
 int scanner_procfs_new(const char *proc_root, const CgLayout *layout, Scanner **ret);
+
+/* One process through a procfs scanner, as a pass would see it. */
+int scanner_procfs_one(Scanner *procfs, pid_t pid, scan_cb cb, void *userdata, ScanStats *stats);
+
+/* bpf backend (scan_bpf.c): -EOPNOTSUPP when built without it; the load's errno (EPERM
+ * without privileges, ENOENT without BTF, ...) when the kernel refuses it. */
+int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret);
+
+/* The scanner Scanner= asks for: bpf, procfs, or auto (bpf where it loads, else procfs).
+ * *ret_bpf_error (may be NULL) says why bpf was not used (0 when it was, or not asked). */
+int scanner_new(ScannerKind kind, const char *proc_root, const CgLayout *layout, Scanner **ret,
+		int *ret_bpf_error);
 
 int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats);
 void scanner_free(Scanner *s);

@@ -8,6 +8,8 @@
 #include "procfs.h"
 #include "scan.h"
 
+static const ScannerOps procfs_ops;
+
 typedef struct ProcfsScanner {
 	Scanner base;
 	char *proc_root;
@@ -128,6 +130,21 @@ static int procfs_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 			return r;
 	}
 	return errno > 0 ? -errno : 0;
+}
+
+int scanner_procfs_one(Scanner *s, pid_t pid, scan_cb cb, void *userdata, ScanStats *stats)
+{
+	ProcfsScanner *p = (ProcfsScanner *)s;
+	char name[32];
+
+	if (s->ops != &procfs_ops)
+		return -EINVAL;
+	_cleanup_close_ int procfd = open(p->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return negative_errno();
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	int r = scan_one(p, procfd, name, cb, userdata, stats);
+	return r < 0 ? r : 0;
 }
 
 static void procfs_free(Scanner *s)

@@ -328,9 +328,17 @@ int daemon_setup(Daemon *d)
 		log_msg(LOG_ERR, "cannot find the cgroup hierarchies: %s", strerror(-r));
 		return r;
 	}
-	r = scanner_procfs_new(d->opt.proc_root, &d->layout, &d->scanner);
-	if (r < 0)
+	ScannerKind kind = d->sources.config.scanner;
+	int bpf_error;
+	r = scanner_new(kind, d->opt.proc_root, &d->layout, &d->scanner, &bpf_error);
+	if (r < 0) {
+		log_msg(LOG_ERR, "refusing to start: Scanner=%s does not load here: %s",
+			scanner_to_string(kind), strerror(-r));
 		return r;
+	}
+	if (bpf_error < 0)
+		log_msg(LOG_NOTICE, "the bpf scanner does not load here (%s); scanning procfs",
+			strerror(-bpf_error));
 	r = own_cgroup(d);
 	if (r < 0) {
 		log_msg(LOG_ERR, "cannot tell pind's own cgroup: %s", strerror(-r));

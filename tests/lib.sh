@@ -103,6 +103,19 @@ start_pinhog() {
 	printf -v "$var" '%s' "$(cat "$ready")"
 }
 
+# use_scanner: pinctl measures with $SCANNER (procfs unless set); skips, saying why, when
+# the bpf scanner cannot load here. Sets PINCTL_SCAN (to put before pinctl's arguments).
+use_scanner() {
+	SCANNER=${SCANNER:-procfs}
+	PINCTL_SCAN=--scanner=$SCANNER
+	if [ "$SCANNER" = bpf ]; then
+		local why
+		why=$("$PINCTL" --scanner=bpf list 2>&1 >/dev/null | grep -v 'not reachable')
+		[ -z "$why" ] || skip "the bpf scanner does not load here: $why"
+	fi
+	echo "# scanner: $SCANNER"
+}
+
 test_setup() {
 	: "${PINCTL:?PINCTL must point to the pinctl binary}"
 	: "${PINHOG:?PINHOG must point to the pinhog binary}"

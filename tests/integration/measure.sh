@@ -4,6 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root_cgroup2
 test_setup
+use_scanner
 make_test_cgroup
 
 scope='machine.slice/machine-qemu.slice/machine-qemu\x2d1\x2dvm1.scope'
@@ -13,7 +14,7 @@ start_pinhog vcpu "$scope/libvirt/vcpu0" --name hog-vcpu 8M || exit 1
 start_pinhog db system.slice/db.service --name hog-db --lock 12M || exit 1
 mkdir "$TEST_CG_DIR/system.slice/idle.service"
 
-pinctl() { "$PINCTL" --cgroup-root="$TEST_CG" "$@"; }
+pinctl() { "$PINCTL" $PINCTL_SCAN --cgroup-root="$TEST_CG" "$@"; }
 pinctl status --json >"$TEST_TMP/status.json" 2>"$TEST_TMP/status.err"
 check_eq "status --json exit" 0 $?
 check_grep "direct mode said once on stderr" '^pinctl: pind is not reachable; measuring' "$TEST_TMP/status.err"
@@ -90,11 +91,11 @@ pinctl list --no-legend 2>/dev/null >"$TEST_TMP/list.txt"
 check_eq "list --no-legend has one row per group" 7 "$(wc -l <"$TEST_TMP/list.txt")"
 
 # names and exit codes
-check_run "unknown unit" 5 "$PINCTL" --cgroup-root="$TEST_CG" status nosuch.service
-check_run "invalid name" 2 "$PINCTL" --cgroup-root="$TEST_CG" status ../etc.slice
-check_run "path form" 0 "$PINCTL" --cgroup-root="$TEST_CG" status /machine.slice/vm1.service
+check_run "unknown unit" 5 "$PINCTL" $PINCTL_SCAN --cgroup-root="$TEST_CG" status nosuch.service
+check_run "invalid name" 2 "$PINCTL" $PINCTL_SCAN --cgroup-root="$TEST_CG" status ../etc.slice
+check_run "path form" 0 "$PINCTL" $PINCTL_SCAN --cgroup-root="$TEST_CG" status /machine.slice/vm1.service
 check_run "unknown command" 2 "$PINCTL" frobnicate
-check_run "bad cgroup root" 1 "$PINCTL" --cgroup-root=/nonexistent-pind status
+check_run "bad cgroup root" 1 "$PINCTL" $PINCTL_SCAN --cgroup-root=/nonexistent-pind status
 
 # a process is counted where it is now, not where it pinned
 echo "$vm1" >"$TEST_CG_DIR/system.slice/cgroup.procs"

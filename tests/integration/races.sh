@@ -5,6 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_root_cgroup2
 test_setup
+use_scanner
 make_test_cgroup
 
 start_pinhog a stable/a.service --name hog-a 8M || exit 1
@@ -27,7 +28,7 @@ churn=$!
 
 passes=0 bad=0 wrong=0
 while kill -0 $churn 2>/dev/null; do
-	if ! "$PINCTL" --cgroup-root="$TEST_CG" status --json /stable >"$TEST_TMP/s.json" 2>"$TEST_TMP/s.err"; then
+	if ! "$PINCTL" $PINCTL_SCAN --cgroup-root="$TEST_CG" status --json /stable >"$TEST_TMP/s.json" 2>"$TEST_TMP/s.err"; then
 		bad=$((bad + 1))
 		sed 's/^/    /' "$TEST_TMP/s.err" | head -3
 		continue

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The few kernel types pinscan reads, relocated at load time against the running kernel's
+ * BTF (CO-RE): only the fields named here, wherever this kernel has them. */
+#pragma once
+
+#include <linux/types.h> /* __u64 and friends, for libbpf's helper definitions too */
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	__s64 counter;
+} atomic64_t;
+
+struct mm_struct {
+	atomic64_t pinned_vm;
+	unsigned long locked_vm;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node {
+	__u64 id;
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int pid;
+	int tgid;
+	struct mm_struct *mm;
+	__u64 start_boottime;
+	char comm[16];
+	struct css_set *cgroups;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+} __attribute__((preserve_access_index));
