@@ -41,9 +41,8 @@ static int resolve(const Args *a, const CgLayout *l, char **ret)
 
 int run_freeze(const Args *a, bool freeze)
 {
-	_cleanup_free_ char *cgroup = NULL, *mark = NULL;
+	_cleanup_free_ char *cgroup = NULL;
 	CgLayout l;
-	bool frozen;
 
 	if (a->n_args != 1) {
 		fprintf(stderr, "pinctl: %s takes exactly one NAME\n", a->command);
@@ -65,38 +64,26 @@ int run_freeze(const Args *a, bool freeze)
 	}
 	fprintf(stderr, "pinctl: pind is not reachable; acting on %s directly.\n", cgroup);
 	int ret = EXIT_OK;
-	r = cg_frozen(&l, cgroup, &frozen);
-	int m = cg_mark_get(&l, cgroup, &mark);
-	if (r < 0) {
-		fprintf(stderr, "pinctl: %s: %s\n", cgroup, strerror(-r));
-		ret = EXIT_FAIL;
-	} else if (freeze && frozen) {
-		fprintf(stderr, "pinctl: %s is frozen already%s%s\n", a->args[0],
-			m >= 0 ? " by " : "", m >= 0 ? mark : "");
-	} else if (freeze) {
-		if (strcmp(cgroup, "/") == 0) {
-			fprintf(stderr, "pinctl: refusing to freeze the cgroup root\n");
-			ret = EXIT_USAGE;
-		} else if ((r = cg_mark_set(&l, cgroup, MARK_MANUAL)) < 0 && r != -EOPNOTSUPP) {
-			fprintf(stderr, "pinctl: marking %s: %s\n", cgroup, strerror(-r));
-			ret = r == -EPERM || r == -EACCES ? EXIT_DENIED : EXIT_FAIL;
-		} else if ((r = cg_freeze(&l, cgroup, true, FREEZE_TIMEOUT_USEC)) < 0) {
-			fprintf(stderr, "pinctl: freezing %s: %s\n", cgroup, strerror(-r));
-			cg_mark_remove(&l, cgroup);
+	if (freeze && strcmp(cgroup, "/") == 0) {
+		fprintf(stderr, "pinctl: refusing to freeze the cgroup root\n");
+		ret = EXIT_USAGE;
+	} else {
+		r = freeze ? cg_manual_freeze(&l, cgroup) : cg_manual_thaw(&l, cgroup);
+		if (r == 1)
+			fprintf(stderr, "pinctl: %s is %s\n", a->args[0],
+				freeze ? "frozen already" : "not frozen");
+		else if (r == -EPERM && !freeze) {
+			fprintf(stderr,
+				"pinctl: %s was frozen neither by pind nor by pinctl; not thawing "
+				"it\n",
+				a->args[0]);
+			ret = EXIT_FAIL;
+		} else if (r < 0) {
+			fprintf(stderr, "pinctl: %s %s: %s\n", freeze ? "freezing" : "thawing",
+				cgroup, strerror(-r));
 			ret = r == -EPERM || r == -EACCES ? EXIT_DENIED : EXIT_FAIL;
 		}
-	} else if (!frozen) {
-		fprintf(stderr, "pinctl: %s is not frozen\n", a->args[0]);
-	} else if (m < 0 && m != -EOPNOTSUPP) {
-		fprintf(stderr,
-			"pinctl: %s was frozen neither by pind nor by pinctl; not thawing it\n",
-			a->args[0]);
-		ret = EXIT_FAIL;
-	} else if ((r = cg_freeze(&l, cgroup, false, FREEZE_TIMEOUT_USEC)) < 0) {
-		fprintf(stderr, "pinctl: thawing %s: %s\n", cgroup, strerror(-r));
-		ret = r == -EPERM || r == -EACCES ? EXIT_DENIED : EXIT_FAIL;
-	} else
-		cg_mark_remove(&l, cgroup);
+	}
 	cg_layout_done(&l);
 	return ret;
 }

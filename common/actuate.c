@@ -367,3 +367,42 @@ int proc_signal(const char *proc_root, pid_t pid, uint64_t starttime, int sig)
 		return negative_errno();
 	return 0;
 }
+
+int cg_manual_freeze(const CgLayout *l, const char *cgroup)
+{
+	bool frozen;
+
+	int r = cg_frozen(l, cgroup, &frozen);
+	if (r < 0)
+		return r;
+	if (frozen)
+		return 1;
+	r = cg_mark_set(l, cgroup, MARK_MANUAL);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return r;
+	r = cg_freeze(l, cgroup, true, FREEZE_TIMEOUT_USEC);
+	if (r < 0)
+		cg_mark_remove(l, cgroup);
+	return r;
+}
+
+int cg_manual_thaw(const CgLayout *l, const char *cgroup)
+{
+	_cleanup_free_ char *mark = NULL;
+	bool frozen;
+
+	int r = cg_frozen(l, cgroup, &frozen);
+	if (r < 0)
+		return r;
+	if (!frozen)
+		return 1;
+	r = cg_mark_get(l, cgroup, &mark);
+	if (r == -ENODATA)
+		return -EPERM;
+	if (r < 0 && r != -EOPNOTSUPP)
+		return r;
+	r = cg_freeze(l, cgroup, false, FREEZE_TIMEOUT_USEC);
+	if (r >= 0)
+		cg_mark_remove(l, cgroup);
+	return r;
+}

@@ -47,3 +47,11 @@ int proc_signal(const char *proc_root, pid_t pid, uint64_t starttime, int sig);
 
 /* The start time of a process (field 22 of proc_root/PID/stat). */
 int proc_starttime(const char *proc_root, pid_t pid, uint64_t *ret);
+
+/* By hand (pinctl freeze, D-Bus Freeze): marks the cgroup MARK_MANUAL, then freezes it.
+ * 1 when it was frozen already (nothing done), 0 done, or a negative errno. */
+int cg_manual_freeze(const CgLayout *l, const char *cgroup);
+
+/* By hand: thaws what pind or pinctl froze and removes the mark. 1 when it was not frozen,
+ * 0 done, -EPERM when someone else froze it (left alone), or a negative errno. */
+int cg_manual_thaw(const CgLayout *l, const char *cgroup);

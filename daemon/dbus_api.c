@@ -324,64 +324,44 @@ static int group_cgroup(Bus *b, const char *name, CgNode **ret, sd_bus_error *er
 	return 0;
 }
 
-static int method_freeze(sd_bus_message *m, void *userdata, sd_bus_error *error)
+static int method_freeze_thaw(sd_bus_message *m, Bus *b, bool freeze, sd_bus_error *error)
 {
-	Bus *b = userdata;
 	const char *name;
 	CgNode *n;
-	bool frozen;
 
 	int r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
 	if ((r = check_access(b, m, error)) < 0 || (r = group_cgroup(b, name, &n, error)) < 0)
 		return r;
-	if (cg_frozen(&b->d->layout, n->path, &frozen) >= 0 && frozen)
-		return sd_bus_reply_method_return(m, NULL); /* already: nothing to do */
-	r = cg_mark_set(&b->d->layout, n->path, MARK_MANUAL);
-	if (r >= 0 || r == -EOPNOTSUPP)
-		r = cg_freeze(&b->d->layout, n->path, true, FREEZE_TIMEOUT_USEC);
-	if (r < 0) {
-		cg_mark_remove(&b->d->layout, n->path);
-		return sd_bus_error_setf(error, ERR_VALUE, "Freezing %s failed: %s", name,
-					 strerror(-r));
-	}
-	log_msg(LOG_NOTICE, "froze %s on request (D-Bus, by %s)", name,
-		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
-	return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	Bus *b = userdata;
-	_cleanup_free_ char *mark = NULL;
-	const char *name;
-	CgNode *n;
-	bool frozen;
-
-	int r = sd_bus_message_read(m, "s", &name);
-	if (r < 0)
-		return r;
-	if ((r = check_access(b, m, error)) < 0 || (r = group_cgroup(b, name, &n, error)) < 0)
-		return r;
-	if (cg_frozen(&b->d->layout, n->path, &frozen) >= 0 && !frozen)
-		return sd_bus_reply_method_return(m, NULL);
-	r = cg_mark_get(&b->d->layout, n->path, &mark);
-	if (r < 0 && r != -EOPNOTSUPP)
+	r = freeze ? cg_manual_freeze(&b->d->layout, n->path)
+		   : cg_manual_thaw(&b->d->layout, n->path);
+	if (r == -EPERM && !freeze)
 		return sd_bus_error_setf(
 		    error, ERR_VALUE,
 		    "%s was frozen neither by pind nor by pinctl; pind does not "
 		    "thaw it",
 		    name);
-	r = cg_freeze(&b->d->layout, n->path, false, FREEZE_TIMEOUT_USEC);
 	if (r < 0)
-		return sd_bus_error_setf(error, ERR_VALUE, "Thawing %s failed: %s", name,
-					 strerror(-r));
-	cg_mark_remove(&b->d->layout, n->path);
-	policy_forget_frozen(&b->d->policy, n->path, now_usec());
-	log_msg(LOG_NOTICE, "thawed %s on request (D-Bus, by %s)", name,
-		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+		return sd_bus_error_setf(error, ERR_VALUE, "%s %s failed: %s",
+					 freeze ? "Freezing" : "Thawing", name, strerror(-r));
+	if (r == 0) {
+		if (!freeze) /* pind's own freeze, undone by hand: no longer pind's */
+			policy_forget_frozen(&b->d->policy, n->path, now_usec());
+		log_msg(LOG_NOTICE, "%s %s on request (D-Bus, by %s)", freeze ? "froze" : "thawed",
+			name, sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+	}
 	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_freeze(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	return method_freeze_thaw(m, userdata, true, error);
+}
+
+static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	return method_freeze_thaw(m, userdata, false, error);
 }
 
 static int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error)
