@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -270,6 +271,8 @@ int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret
 	}
 	if (p->unified)
 		ids_rebuild(p);
+	/* loading parsed the kernel's BTF (megabytes); give that heap back */
+	malloc_trim(0);
 	*ret = &p->base;
 	return 0;
 }
