@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: MIT */
+/* pinbench: the cost of one scan pass of pind's scanners against the floors below them (a
+ * bare BPF task iterator; pread of open /proc/PID/status files) and a shell pipeline, with
+ * N idle processes; then the daemon's cost at a 1 s interval. Prints Markdown; bench/run
+ * builds and runs it. All it starts lives in cgroups below one it makes in its own cgroup2
+ * cgroup, killed (cgroup.kill) and removed at exit, on error and on SIGINT/TERM/HUP. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pinscan.h"
+#include "pinscan.skel.h"
+#endif
+#include "cglayout.h"
+#include "macro.h"
+#include "procfs.h"
+#include "scan.h"
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+
+#define K_IDLE                     50 /* cgroups the idle processes are spread over */
+#define SUB_PIND                   (K_IDLE + 3)
+#define SUB_PIPE                   (K_IDLE + 4)
+#define N_SUB                      (K_IDLE + 5)
+#define PASSES                     15
+#define PIPE_PASSES                5
+#define WARMUP                     2
+#define MiB                        (1024ULL * 1024)
+#define read_file(path, buf, size) read_small_file_at(AT_FDCWD, path, buf, size)
+/* Fatal: the clean-up runs at exit. */
+#define die(...) (fprintf(stderr, "pinbench: " __VA_ARGS__), fputc('\n', stderr), exit(2))
+
+enum { M_PROCFS, M_BPF, M_ITER, M_PREAD, M_PIPE, N_METHODS };
+static const char *const method_name[N_METHODS] = {
+    "pind procfs scan", "pind bpf scan", "bare iterator floor", "pread floor", "shell pipeline",
+};
+
+/* The pinhogs, each in its own cgroup (sub-cgroups K_IDLE..K_IDLE+2). */
+static const struct {
+	const char *name, *args;
+	uint64_t pin, lock;
+} hogs[] = {{"hog-pin64", "--pin=64M", 64 * MiB, 0},
+	    {"hog-pin32", "--pin=32M", 32 * MiB, 0},
+	    {"hog-lock16", "--lock=16M", 0, 16 * MiB}};
+
+/* What the clean-up needs; set before any process or cgroup of ours exists. */
+static pid_t main_pid;
+static char bench_dir[PATH_MAX]; /* absolute; "" until made */
+static char bench_kill[PATH_MAX + 16];
+static char bench_rel[2600]; /* relative to the cgroup2 mount ("/pinbench-1") */
+static char sub_dir[N_SUB][PATH_MAX + 16];
+static volatile sig_atomic_t n_sub; /* sub-cgroups made so far */
+static int sub_fd[N_SUB];
+static char tmp_dir[1024]; /* the caller's (bench/run's) scratch directory */
+static sigset_t term_set;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Async-signal-safe: kills every process below bench_dir (all ours: each was started right
+ * into it), reaps what has exited and removes the cgroups. */
+static void cleanup_cgroups(void)
+{
+	if (getpid() != main_pid || !bench_dir[0])
+		return;
+	int fd = open(bench_kill, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, "1", 1) < 0) {
+	}
+	if (fd >= 0)
+		close(fd);
+	for (int i = n_sub - 1; i >= -1; i--) { /* the children, then bench_dir itself */
+		const char *p = i >= 0 ? sub_dir[i] : bench_dir;
+		for (int t = 0; t < 300 && rmdir(p) < 0 && errno != ENOENT; t++) {
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+			nap_ms(10);
+		}
+	}
+	if (access(bench_dir, F_OK) == 0 && write(2, "pinbench: cgroup left behind\n", 29) < 0) {
+	}
+	bench_dir[0] = 0;
+	while (waitpid(-1, NULL, WNOHANG) > 0) /* every child was in the subtree */
+		;
+}
+
+static void on_signal(int sig)
+{
+	cleanup_cgroups();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Starts a process right in the sub-cgroup sub (no migration): an idle one (argv NULL) that
+ * waits in pause(), or argv[0] with stdout to out_fd (-1: /dev/null) and stderr to err_fd
+ * (-1: the bench's). It dies with the bench. */
+static pid_t spawn(int sub, char *const argv[], char *const envp[], int out_fd, int err_fd)
+{
+	struct clone_args a = {
+	    .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)sub_fd[sub]};
+	sigset_t old;
+
+	sigprocmask(SIG_BLOCK, &term_set, &old);
+	pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid == 0) {
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sigismember(&term_set, sig) == 1)
+				signal(sig, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != main_pid)
+			_exit(1);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (!argv) {
+			syscall(__NR_close_range, 0U, ~0U, 0U);
+			for (;;)
+				pause();
+		}
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(out_fd >= 0 ? out_fd : nul, 1);
+		if (err_fd >= 0)
+			dup2(err_fd, 2);
+		syscall(__NR_close_range, 3U, ~0U, 0U);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+typedef struct Totals {
+	uint64_t pinned, locked;             /* everything the method found, host-wide */
+	uint64_t bench_pinned, bench_locked; /* of the processes below the bench cgroup */
+	unsigned records;                    /* processes holding something */
+	bool skipped_init;                   /* the bare iterator did not visit PID 1 */
+} Totals;
+
+typedef struct Result {
+	bool ran;
+	double med_ns, min_ns, max_ns;
+	Totals tot;
+} Result;
+
+typedef struct Ctx {
+	Scanner *procfs, *bpf, *cur;
+#ifdef HAVE_BPF
+	struct pinscan *skel;
+	struct bpf_link *link;
+#endif
+	char iterbuf[4 << 20];
+	int fds[65536]; /* the pread floor's /proc/PID/status files */
+	size_t nfds;
+	unsigned vmpin_hits; /* status files with a VmPin line */
+	char buf[8192];
+} Ctx;
+
+/* The cgroup2 path in a /proc/PID/cgroup buffer that starts with '\n', or NULL. */
+static char *cg2_path(char *buf)
+{
+	char *p = strstr(buf, "\n0::/");
+	if (p && (p += 4))
+		p[strcspn(p, "\n")] = 0;
+	return p;
+}
+
+static bool in_bench(const char *cg)
+{
+	size_t l = strlen(bench_rel);
+	return cg && strncmp(cg, bench_rel, l) == 0 && (cg[l] == 0 || cg[l] == '/');
+}
+
+/* For the floors' totals (untimed): is a process that holds something one of the bench's? */
+static bool pid_in_bench(pid_t pid)
+{
+	char p[64], buf[4096] = "\n";
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+	return read_file(p, buf + 1, sizeof(buf) - 1) > 0 && in_bench(cg2_path(buf));
+}
+
+static void account(Totals *t, bool bench, uint64_t pinned, uint64_t locked)
+{
+	t->pinned += pinned;
+	t->locked += locked;
+	t->records += pinned || locked;
+	t->bench_pinned += bench ? pinned : 0;
+	t->bench_locked += bench ? locked : 0;
+}
+
+/* The scanners' callback: sums, nothing else. */
+static int sum_cb(const PinRecord *r, void *userdata)
+{
+	account(userdata, in_bench(r->cgroup), r->pinned, r->locked);
+	return 0;
+}
+
+/* pind's scan: the scanner c->cur, as the daemon runs it. */
+static int64_t scan_pass(Ctx *c, Totals *t)
+{
+	int64_t t0 = now_ns();
+	int r = scanner_run(c->cur, sum_cb, t, NULL);
+	int64_t d = now_ns() - t0;
+	return r < 0 ? r : d;
+}
+
+#ifdef HAVE_BPF
+/* The floor of the bpf scan: create the iterator and read every record, nothing else. */
+static int64_t iter_pass(Ctx *c, Totals *t)
+{
+	size_t have = 0;
+	ssize_t n;
+
+	int64_t t0 = now_ns();
+	int fd = bpf_iter_create(bpf_link__fd(c->link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, c->iterbuf + have, sizeof(c->iterbuf) - have);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0 || (have += (size_t)n) == sizeof(c->iterbuf))
+			break;
+	}
+	int e = n < 0 ? errno : have == sizeof(c->iterbuf) ? ENOBUFS : 0;
+	close(fd);
+	int64_t d = now_ns() - t0;
+	if (e)
+		return -e;
+	const struct pinscan_record *rec = (const struct pinscan_record *)c->iterbuf;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	for (size_t i = 0; i < have / sizeof(*rec); i++) /* untimed */
+		account(t, pid_in_bench((pid_t)rec[i].tgid), rec[i].pinned * page,
+			rec[i].locked * page);
+	t->skipped_init = !c->skel->bss->saw_init;
+	c->skel->bss->saw_init = 0;
+	return d;
+}
+#endif
+
+/* The floor of the procfs scan: pread the already open status files, memmem "VmPin". */
+static int64_t pread_pass(Ctx *c, Totals *t)
+{
+	unsigned h = 0;
+	ProcStatus st;
+
+	int64_t t0 = now_ns();
+	for (size_t i = 0; i < c->nfds; i++) {
+		ssize_t n = pread(c->fds[i], c->buf, sizeof(c->buf), 0);
+		if (n > 0 && memmem(c->buf, (size_t)n, "VmPin", 5))
+			h++;
+	}
+	int64_t d = now_ns() - t0;
+	c->vmpin_hits = h;
+	for (size_t i = 0; i < c->nfds; i++) { /* untimed: what it read */
+		ssize_t n = pread(c->fds[i], c->buf, sizeof(c->buf), 0);
+		if (n > 0 && proc_status_parse(c->buf, (size_t)n, &st) >= 0 && st.has_vm)
+			account(t, (st.pinned || st.locked) && pid_in_bench(st.pid), st.pinned,
+				st.locked);
+	}
+	return d;
+}
+
+/* What an admin would type: VmPin of every process, summed per cgroup by awk. */
+static const char pipeline_cmd[] =
+    "grep -H VmPin /proc/[0-9]*/status 2>/dev/null | awk -F'[:/ \\t]+' '$6 > 0 {"
+    " f = \"/proc/\" $3 \"/cgroup\"; cg = \"?\";"
+    " while ((getline l < f) > 0) if (l ~ /^0::/) cg = substr(l, 4); close(f);"
+    " s[cg] += $6 * 1024; t += $6 * 1024 }"
+    " END { for (c in s) printf \"%s %.0f\\n\", c, s[c]; printf \"TOTAL %.0f\\n\", t }'";
+
+static int64_t pipe_pass(Ctx *c, Totals *t)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)pipeline_cmd, NULL};
+	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	size_t have = 0;
+	int p[2], status;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	int64_t t0 = now_ns();
+	pid_t pid = spawn(SUB_PIPE, argv, envp, p[1], -1);
+	close(p[1]);
+	/* a few lines; were it ever more than 8 KiB, the pipeline would fail, not hang */
+	while ((n = read(p[0], c->buf + have, sizeof(c->buf) - 1 - have)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		have += n > 0 ? (size_t)n : 0;
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -ECHILD;
+	int64_t d = now_ns() - t0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EPROTO;
+	c->buf[have] = 0;
+	for (char *l = c->buf, *e, *sp; (e = strchr(l, '\n')); l = e + 1) { /* "CGROUP BYTES" */
+		*e = 0;
+		if (!(sp = strrchr(l, ' ')))
+			return -EPROTO;
+		*sp = 0;
+		if (strcmp(l, "TOTAL") == 0)
+			t->pinned = strtoull(sp + 1, NULL, 10);
+		else if (in_bench(l))
+			t->bench_pinned += strtoull(sp + 1, NULL, 10);
+	}
+	return d;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void measure(Ctx *c, Result *r, int m, int64_t (*fn)(Ctx *, Totals *), unsigned passes)
+{
+	int64_t ns[PASSES];
+
+	fprintf(stderr, "pinbench:   %s x %u\n", method_name[m], WARMUP + passes);
+	for (unsigned i = 0; i < WARMUP + passes; i++) {
+		Totals t = {0};
+		int64_t d = fn(c, &t);
+		if (d < 0) {
+			fprintf(stderr, "pinbench: %s failed: %s\n", method_name[m],
+				strerror((int)-d));
+			return;
+		}
+		if (i >= WARMUP)
+			ns[i - WARMUP] = d;
+		r->tot = t;
+	}
+	qsort(ns, passes, sizeof(ns[0]), cmp_i64);
+	r->med_ns = (double)ns[passes / 2]; /* passes are odd */
+	r->min_ns = (double)ns[0];
+	r->max_ns = (double)ns[passes - 1];
+	r->ran = true;
+}
+
+typedef struct DaemonResult {
+	bool ran;
+	const char *scanner;
+	unsigned secs;
+	double cpu_pct;
+	uint64_t rss, hwm;
+} DaemonResult;
+
+/* utime + stime (ticks) from /proc/PID/stat; -1 when unreadable. */
+static double proc_cpu(pid_t pid)
+{
+	char p[64], buf[4096];
+	unsigned long long ut, st;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	char *e = read_file(p, buf, sizeof(buf)) > 0 ? strrchr(buf, ')') : NULL;
+	/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt */
+	return e && sscanf(e + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			   &st) == 2
+		   ? (double)(ut + st)
+		   : -1;
+}
+
+/* The real daemon over the bench cgroup for secs seconds: CPU of one core, RSS. */
+static void run_daemon(const char *pind, const char *scanner, unsigned secs, DaemonResult *r)
+{
+	char path[1200], a_root[1200], a_cg[2700], bus[1200], buf[16384] = "", want[64];
+
+	*r = (DaemonResult){.scanner = scanner, .secs = secs};
+	snprintf(a_root, sizeof(a_root), "--root=%s/root", tmp_dir);
+	for (const char *d = "/root\0/root/etc\0/root/etc/pind\0"; *d; d += strlen(d) + 1) {
+		snprintf(path, sizeof(path), "%s%s", tmp_dir, d);
+		mkdir(path, 0755);
+	}
+	snprintf(path, sizeof(path), "%s/root/etc/pind/pind.conf", tmp_dir);
+	FILE *f = fopen(path, "we");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "[Daemon]\nScanIntervalSec=1s\nScanner=%s\n", scanner);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/pind-%s.log", tmp_dir, scanner);
+	int logfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (logfd < 0)
+		die("%s: %s", path, strerror(errno));
+	snprintf(a_cg, sizeof(a_cg), "--cgroup-root=%s", bench_rel);
+	/* no D-Bus: a socket that does not exist */
+	snprintf(bus, sizeof(bus), "DBUS_SYSTEM_BUS_ADDRESS=unix:path=%s/no-bus", tmp_dir);
+	char *argv[] = {(char *)pind, a_root, a_cg, NULL};
+	char *envp[] = {"PIND_LOG_STDERR=1", bus, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	pid_t pid = spawn(SUB_PIND, argv, envp, logfd, logfd);
+	close(logfd);
+	if (pid < 0)
+		die("starting pind: %s", strerror(errno));
+	fprintf(stderr, "pinbench: pind (Scanner=%s) as %d for %u s\n", scanner, (int)pid, secs);
+	snprintf(want, sizeof(want), "scanner %s,", scanner);
+	nap_ms(3000);                                   /* started, past the first scans */
+	bool gone = waitpid(pid, NULL, WNOHANG) == pid; /* reaped: its pid no longer ours */
+	char *started = read_file(path, buf, sizeof(buf)) > 0 ? strstr(buf, "started: ") : NULL;
+	if (!gone && started && strstr(started, want)) {
+		int64_t w0 = now_ns();
+		double t0 = proc_cpu(pid);
+		nap_ms((long)secs * 1000);
+		double wall = (double)(now_ns() - w0) / 1e9, t1 = proc_cpu(pid);
+		if (t0 >= 0 && t1 >= 0) {
+			r->cpu_pct = 100.0 * (t1 - t0) / (double)sysconf(_SC_CLK_TCK) / wall;
+			snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+			if (read_file(path, buf, sizeof(buf)) > 0) {
+				parse_keyed_u64(buf, strlen(buf), "VmRSS", &r->rss);
+				parse_keyed_u64(buf, strlen(buf), "VmHWM", &r->hwm);
+			}
+			r->ran = true;
+		}
+	} else {
+		fprintf(stderr, "pinbench: pind did not start with Scanner=%s; its log:\n%s\n",
+			scanner, buf);
+	}
+	if (!gone)
+		kill(pid, SIGTERM);
+	for (int i = 0; i < 100 && !gone && !(gone = waitpid(pid, NULL, WNOHANG) == pid); i++)
+		nap_ms(50);
+	if (!gone) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* ---- output ---- */
+
+typedef struct Report {
+	unsigned counts[2], procs[2];
+	Result res[2][N_METHODS];
+	bool mismatch[2];
+	DaemonResult daemon[2];
+	unsigned pinning; /* processes holding pins at the largest N, as pind's scan saw them */
+} Report;
+
+static double ratio(const Result *a, const Result *b)
+{
+	return a->ran && b->ran && b->med_ns > 0 ? a->med_ns / b->med_ns : -1;
+}
+
+/* A row of the targets table; v < 0: not measured. */
+static void target(const char *what, int prec, const char *unit, double v, const char *limit,
+		   double max, bool at_most)
+{
+	char m[32] = "-";
+	if (v >= 0)
+		snprintf(m, sizeof(m), "%.*f%s", prec, v, unit);
+	printf("| %-50s | %10s | %9s | %-6s |\n", what, m, limit,
+	       v < 0                             ? "n/a"
+	       : (at_most ? v <= max : v >= max) ? "PASS"
+						 : "FAIL");
+}
+
+static void report(const Report *R)
+{
+	char what[80], lim[32];
+
+	printf(
+	    "### Scan cost\n\nMedian of %u passes after %u warm-ups (shell pipeline: %u); "
+	    "us/proc = median / processes in /proc (procs). Bytes found: bench = in the "
+	    "bench's processes (the pinhogs), checked for exact agreement; host = in all "
+	    "processes, for information (processes outside the bench may change meanwhile; "
+	    "the pipeline counts VmPin only).\n\n"
+	    "|     N | procs | method              | median ms |    min ms |    max ms | us/proc "
+	    "| bench pinned B | bench locked B |  host pinned B |  host locked B |\n"
+	    "|------:|------:|---------------------|----------:|----------:|----------:|--------:"
+	    "|---------------:|---------------:|---------------:|---------------:|\n",
+	    PASSES, WARMUP, PIPE_PASSES);
+	for (int i = 0; i < 2 * N_METHODS; i++) {
+		const Result *r = &R->res[i / N_METHODS][i % N_METHODS];
+		const Totals *t = &r->tot;
+		char bl[24] = "-", hl[24] = "-";
+		if (i % N_METHODS != M_PIPE) {
+			snprintf(bl, sizeof(bl), "%llu", (unsigned long long)t->bench_locked);
+			snprintf(hl, sizeof(hl), "%llu", (unsigned long long)t->locked);
+		}
+		printf(
+		    "| %5u | %5u | %-19s | %9.3f | %9.3f | %9.3f | %7.3f | %14llu | %14s | %14llu "
+		    "| %14s |%s\n",
+		    R->counts[i / N_METHODS], R->procs[i / N_METHODS], method_name[i % N_METHODS],
+		    r->med_ns / 1e6, r->min_ns / 1e6, r->max_ns / 1e6,
+		    r->med_ns / 1e3 / R->procs[i / N_METHODS], (unsigned long long)t->bench_pinned,
+		    bl, (unsigned long long)t->pinned, hl, r->ran ? "" : " failed");
+	}
+	printf("\n### Ratios of the medians\n\n"
+	       "|     N | bpf scan / iter floor | pread floor / bpf scan | procfs scan / pread "
+	       "floor | pipeline / bpf scan |\n"
+	       "|------:|----------------------:|-----------------------:|------------------------"
+	       "--:|--------------------:|\n");
+	for (int i = 0; i < 2; i++) {
+		const Result *r = R->res[i];
+		printf("| %5u | %21.2f | %22.1f | %25.2f | %19.1f |\n", R->counts[i],
+		       ratio(&r[M_BPF], &r[M_ITER]), ratio(&r[M_PREAD], &r[M_BPF]),
+		       ratio(&r[M_PROCFS], &r[M_PREAD]), ratio(&r[M_PIPE], &r[M_BPF]));
+	}
+	printf("\n### Daemon\n\npind --cgroup-root=<bench cgroup>, ScanIntervalSec=1s, N=%u; CPU "
+	       "in %% of one core (utime+stime from /proc/PID/stat), memory at the end.\n\n"
+	       "| scanner | secs |  CPU %% | VmRSS KiB | VmHWM KiB |\n"
+	       "|---------|-----:|-------:|----------:|----------:|\n",
+	       R->counts[1]);
+	for (int d = 0; d < 2; d++) {
+		const DaemonResult *r = &R->daemon[d];
+		if (r->scanner)
+			printf("| %-7s | %4u | %6.3f | %9llu | %9llu |%s\n", r->scanner, r->secs,
+			       r->cpu_pct, (unsigned long long)r->rss / 1024,
+			       (unsigned long long)r->hwm / 1024, r->ran ? "" : " failed");
+	}
+
+	const Result *x = R->counts[1] == 10000 ? R->res[1] : NULL;
+	const Result *y = R->counts[0] == 1000 ? R->res[0] : NULL;
+	const DaemonResult *bd = &R->daemon[0];
+	bool cpu = bd->ran && R->counts[1] == 10000, agree = !R->mismatch[0] && !R->mismatch[1];
+	double rss_max = 4.0 * MiB + 256.0 * R->pinning;
+	printf("\n### Targets\n\n| %-50s |   measured |     limit | result |\n"
+	       "|%.52s|-----------:|----------:|--------|\n",
+	       "target", "-----------------------------------------------------");
+	target("bpf scan / bare iterator floor (N=10000)", 2, "x",
+	       x ? ratio(&x[M_BPF], &x[M_ITER]) : -1, "<= 1.2x", 1.2, true);
+	target("bpf scan faster than the pread floor (N=10000)", 1, "x",
+	       x ? ratio(&x[M_PREAD], &x[M_BPF]) : -1, ">= 15x", 15, false);
+	target("procfs scan / its pread floor (N=1000)", 2, "x",
+	       y ? ratio(&y[M_PROCFS], &y[M_PREAD]) : -1, "<= 1.2x", 1.2, true);
+	target("pind CPU, bpf, 1 s interval, N=10000 (one core)", 3, "%", cpu ? bd->cpu_pct : -1,
+	       "<= 1%", 1.0, true);
+	snprintf(what, sizeof(what), "pind VmRSS, bpf (4 MiB + 256 B x %u pinning)", R->pinning);
+	snprintf(lim, sizeof(lim), "%.0f KiB", rss_max / 1024);
+	target(what, 0, " KiB", bd->ran ? (double)bd->rss / 1024 : -1, lim, rss_max / 1024, true);
+	printf("| %-50s | %10s | %9s | %-6s |\n",
+	       "bench totals agree exactly, all methods, every N", agree ? "yes" : "MISMATCH",
+	       "exact", agree ? "PASS" : "FAIL");
+	if (R->res[1][M_ITER].tot.skipped_init)
+		puts("\nThe bare iterator did not visit PID 1 (this kernel's task iterator starts "
+		     "after it), so its host totals lack PID 1's; pind's bpf scan reads PID 1 "
+		     "through procfs.");
+}
+
+/* Exact agreement on the bench's processes: every method finds the pinhogs' pinned bytes,
+ * every method but the pipeline their locked bytes. */
+static bool check_totals(const Result *r)
+{
+	uint64_t pin = 0, lock = 0;
+	bool ok = true;
+	for (size_t h = 0; h < ARRAY_SIZE(hogs); h++)
+		pin += hogs[h].pin, lock += hogs[h].lock;
+	for (int m = 0; m < N_METHODS; m++) /* one that failed is reported as such */
+		ok &= !r[m].ran || (r[m].tot.bench_pinned == pin &&
+				    (m == M_PIPE || r[m].tot.bench_locked == lock));
+	return ok;
+}
+
+/* The bench cgroup below this process's own cgroup2 cgroup, and its children. */
+static void make_cgroups(const char *mount, const char *name)
+{
+	char line[4096], buf[4096] = "\n", *own;
+
+	if (read_file("/proc/self/cgroup", buf + 1, sizeof(buf) - 1) < 0 ||
+	    !(own = cg2_path(buf)) || strlen(own) > 2000)
+		die("this process is in no cgroup2 cgroup");
+	snprintf(bench_rel, sizeof(bench_rel), "%s/%s", strcmp(own, "/") ? own : "", name);
+	if (strlen(mount) + strlen(bench_rel) > 4000)
+		die("path too long");
+	snprintf(line, sizeof(line), "%.2000s%.2000s", mount, bench_rel);
+	snprintf(bench_kill, sizeof(bench_kill), "%.4000s/cgroup.kill", line);
+	if (mkdir(line, 0755) < 0)
+		die("mkdir %s: %s", line, strerror(errno));
+	strcpy(bench_dir, line); /* ours from here on: the clean-up removes it */
+	if (access(bench_kill, W_OK) < 0)
+		die("%s: %s (needs Linux 5.14+)", bench_kill, strerror(errno));
+	for (int i = 0; i < N_SUB; i++) {
+		char idle[16];
+		snprintf(idle, sizeof(idle), "idle-%02d", i);
+		snprintf(sub_dir[i], sizeof(sub_dir[i]), "%.4000s/%.15s", line,
+			 i < K_IDLE      ? idle
+			 : i < SUB_PIND  ? hogs[i - K_IDLE].name
+			 : i == SUB_PIND ? "pind"
+					 : "pipeline");
+		if (mkdir(sub_dir[i], 0755) < 0)
+			die("mkdir %s: %s", sub_dir[i], strerror(errno));
+		n_sub = i + 1;
+		if ((sub_fd[i] = open(sub_dir[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die("%s: %s", sub_dir[i], strerror(errno));
+	}
+}
+
+static void start_hogs(const char *pinhog)
+{
+	for (size_t i = 0; i < 3; i++) {
+		char ready[1100];
+		struct stat st;
+		snprintf(ready, sizeof(ready), "%s/%s.ready", tmp_dir, hogs[i].name);
+		char *argv[] = {(char *)pinhog,       "--ready-file",       ready, "--name",
+				(char *)hogs[i].name, (char *)hogs[i].args, NULL};
+		pid_t pid = spawn(K_IDLE + (int)i, argv, (char *[]){NULL}, -1, -1);
+		for (int t = 0; pid > 0 && t < 200 && (stat(ready, &st) < 0 || !st.st_size); t++)
+			if (waitpid(pid, NULL, WNOHANG) == 0)
+				nap_ms(50);
+		if (pid < 0 || stat(ready, &st) < 0 || !st.st_size)
+			die("pinhog %s did not get ready", hogs[i].name);
+	}
+}
+
+/* Opens /proc/PID/status of every process, once; returns how many processes there are. */
+static unsigned open_status_files(Ctx *c)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char p[64];
+
+	while (d && (de = readdir(d))) {
+		snprintf(p, sizeof(p), "/proc/%.32s/status", de->d_name);
+		int fd =
+		    de->d_name[0] < '1' || de->d_name[0] > '9' ? -1 : open(p, O_RDONLY | O_CLOEXEC);
+		if ((fd < 0 && errno == EMFILE) || (fd >= 0 && c->nfds == ARRAY_SIZE(c->fds)))
+			die("too many processes to hold their status files open");
+		if (fd >= 0)
+			c->fds[c->nfds++] = fd;
+	}
+	if (d)
+		closedir(d);
+	return (unsigned)c->nfds;
+}
+
+static const char usage_text[] =
+    "Usage: pinbench --pinhog=PATH --tmp=DIR [--pind=PATH] [--cgroup-name=NAME] [--quick]\n"
+    "As root, through bench/run (see there). --quick: N = 200 and 1000, pind 5 s and 3 s.\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"pinhog", required_argument, NULL, 'H'},
+					     {"pind", required_argument, NULL, 'D'},
+					     {"tmp", required_argument, NULL, 't'},
+					     {"cgroup-name", required_argument, NULL, 'c'},
+					     {"quick", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
+	static Report R = {.counts = {1000, 10000}};
+	static Ctx C;
+	const char *pinhog = NULL, *pind = NULL, *cgname = NULL;
+	unsigned secs[2] = {60, 30};
+	char name[80];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+		if (c == 'H' || c == 'D' || c == 'c')
+			*(c == 'H' ? &pinhog : c == 'D' ? &pind : &cgname) = optarg;
+		else if (c == 't' && strlen(optarg) < sizeof(tmp_dir) - 64)
+			strcpy(tmp_dir, optarg);
+		else if (c == 'q')
+			R.counts[0] = 200, R.counts[1] = 1000, secs[0] = 5, secs[1] = 3;
+		else
+			return fputs(usage_text, c == 'h' ? stdout : stderr), c == 'h' ? 0 : 2;
+	}
+	if (!pinhog || !tmp_dir[0] || optind < argc)
+		die("--pinhog=PATH and --tmp=DIR are required (see --help)");
+	if (cgname && (!*cgname || strchr(cgname, '/') || cgname[0] == '.' || strlen(cgname) > 60))
+		die("--cgroup-name: one plain name");
+	if (geteuid() != 0)
+		die("needs root: sudo ./bench/run");
+	main_pid = getpid();
+	snprintf(name, sizeof(name), "pinbench-%d", (int)main_pid);
+
+	sigemptyset(&term_set);
+	for (int i = 0; i < 3; i++) {
+		int sig = (int[]){SIGINT, SIGTERM, SIGHUP}[i];
+		sigaddset(&term_set, sig);
+		sigaction(sig, &(struct sigaction){.sa_handler = on_signal}, NULL);
+	}
+	atexit(cleanup_cgroups);
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max; /* the status files of the pread floor */
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 10000 + 4096)
+		die("RLIMIT_NOFILE: %llu, not enough", (unsigned long long)rl.rlim_cur);
+	CgLayout layout;
+	if (cg_layout_discover(&layout) < 0 || !layout.unified)
+		die("no cgroup2 hierarchy");
+	make_cgroups(layout.unified, cgname ? cgname : name);
+	fprintf(stderr, "pinbench: cgroup %s, scratch %s\n", bench_rel, tmp_dir);
+	start_hogs(pinhog);
+
+	int r = scanner_procfs_new("/proc", &layout, &C.procfs);
+	if (r < 0)
+		die("procfs scanner: %s", strerror(-r));
+	if ((r = scanner_bpf_new("/proc", &layout, &C.bpf)) < 0) {
+		fprintf(stderr, "pinbench: the bpf scanner does not load: %s\n", strerror(-r));
+		C.bpf = NULL;
+	}
+#ifdef HAVE_BPF
+	C.skel = pinscan__open_and_load();
+	C.link = C.skel ? bpf_program__attach_iter(C.skel->progs.pinscan, NULL) : NULL;
+	if (!C.link)
+		fprintf(stderr, "pinbench: the bare iterator does not load: %s\n", strerror(errno));
+#endif
+
+	for (unsigned i = 0, spawned = 0; i < 2; i++) {
+		unsigned n = R.counts[i];
+		fprintf(stderr, "pinbench: N=%u: %u more idle processes\n", n, n - spawned);
+		for (; spawned < n; spawned++)
+			if (spawn((int)(spawned % K_IDLE), NULL, NULL, -1, -1) < 0)
+				die("clone3 into a cgroup: %s (needs Linux 5.7+)", strerror(errno));
+		nap_ms(1000); /* all in pause() */
+		R.procs[i] = open_status_files(&C);
+		Result *res = R.res[i];
+		for (int m = M_PROCFS; m <= M_BPF; m++)
+			if ((C.cur = m == M_BPF ? C.bpf : C.procfs))
+				measure(&C, &res[m], m, scan_pass, PASSES);
+#ifdef HAVE_BPF
+		if (C.link)
+			measure(&C, &res[M_ITER], M_ITER, iter_pass, PASSES);
+#endif
+		measure(&C, &res[M_PREAD], M_PREAD, pread_pass, PASSES);
+		measure(&C, &res[M_PIPE], M_PIPE, pipe_pass, PIPE_PASSES);
+		while (C.nfds)
+			close(C.fds[--C.nfds]);
+		R.mismatch[i] = !check_totals(res);
+		R.pinning = res[res[M_BPF].ran ? M_BPF : M_PROCFS].tot.records;
+	}
+#ifdef HAVE_BPF
+	bpf_link__destroy(C.link);
+	pinscan__destroy(C.skel);
+#endif
+	if (C.bpf)
+		scanner_free(C.bpf);
+	scanner_free(C.procfs);
+	cg_layout_done(&layout);
+
+	for (int d = 0; d < 2 && pind; d++)
+		run_daemon(pind, d ? "procfs" : "bpf", secs[d], &R.daemon[d]);
+	fprintf(stderr, "pinbench: cleaning up\n");
+	cleanup_cgroups();
+
+	report(&R);
+	if (R.mismatch[0] || R.mismatch[1])
+		puts("\nMISMATCH: the methods found different totals");
+	return R.mismatch[0] || R.mismatch[1] ? 1 : 0;
+}
