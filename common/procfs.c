@@ -7,24 +7,6 @@
 #include "macro.h"
 #include "procfs.h"
 
-int parse_u64(const char *s, size_t len, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (len == 0)
-		return -EBADMSG;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EBADMSG;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return 0;
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "decimal.h"
+
 /* Parsers for the /proc files pind reads. The parsers work on buffers so that tests
  * can feed them anything; the readers take the proc root as a parameter. */
 
@@ -33,9 +35,6 @@ int proc_stat_starttime(const char *buf, size_t len, uint64_t *ret);
 
 /* Parses "  1234 kB" (leading blanks, decimal, " kB") into bytes. -EBADMSG, -ERANGE. */
 int parse_kb(const char *s, size_t len, uint64_t *ret_bytes);
-
-/* Parses a decimal u64 that fills [s, s+len) exactly. -EBADMSG, -ERANGE. */
-int parse_u64(const char *s, size_t len, uint64_t *ret);
 
 /* Finds, in a /proc/PID/cgroup buffer, the path of the hierarchy that lists
  * controller ("memory", "name=systemd"); controller "" selects the cgroup2 line

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "size.h"
 
 char *format_bytes(char *buf, size_t l, uint64_t bytes)
@@ -29,37 +30,6 @@ char *format_bytes(char *buf, size_t l, uint64_t bytes)
 	return buf;
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* The decimal digits [s, e) as a number; -ERANGE when it does not fit into 64 bits. */
-static int digits_to_u64(const char *s, const char *e, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	for (; s < e; s++)
-		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *s - '0', &v))
-			return -ERANGE;
-	*ret = v;
-	return 0;
-}
-
-/* floor(0.<digits [s, e)> * mult), exact for any number of digits as long as 10 * mult fits.
- * Horner's scheme from the last digit: floor((d + x) / 10) = floor((d + floor(x)) / 10) for
- * an integer d, and the accumulator stays below mult. */
-static uint64_t scale_fraction(const char *s, const char *e, uint64_t mult)
-{
-	uint64_t acc = 0;
-
-	while (e > s) {
-		e--;
-		acc = ((uint64_t)(*e - '0') * mult + acc) / 10;
-	}
-	return acc;
-}
-
 /* "<int>[.<frac>]%" with at most two decimals: floor(mem_total * percent / 100). */
 static int parse_percent(const char *int_s, const char *int_e, const char *frac_s,
 			 const char *frac_e, uint64_t mem_total, uint64_t *ret)
@@ -68,7 +38,7 @@ static int parse_percent(const char *int_s, const char *int_e, const char *frac_
 
 	if (frac_s && frac_e - frac_s > 2)
 		return -EINVAL;
-	if (digits_to_u64(int_s, int_e, &whole) < 0 || whole > 100)
+	if (parse_u64(int_s, (size_t)(int_e - int_s), &whole) < 0 || whole > 100)
 		return -ERANGE;
 	hundredths = whole * 100;
 	if (frac_s) {
@@ -105,14 +75,14 @@ int parse_size(const char *s, uint64_t mem_total, uint64_t *ret)
 
 	/* The whole syntax is checked first: malformed input is -EINVAL even if it overflows. */
 	int_s = p = s;
-	while (is_digit(*p))
+	while (is_decimal_digit(*p))
 		p++;
 	int_e = p;
 	if (int_e == int_s)
 		return -EINVAL;
 	if (*p == '.') {
 		frac_s = ++p;
-		while (is_digit(*p))
+		while (is_decimal_digit(*p))
 			p++;
 		frac_e = p;
 		if (frac_e == frac_s)
@@ -132,14 +102,14 @@ int parse_size(const char *s, uint64_t mem_total, uint64_t *ret)
 	if (frac_s && shift == 0)
 		return -EINVAL; /* fractions of a byte: "1.5", "1.5B" */
 
-	r = digits_to_u64(int_s, int_e, &whole);
+	r = parse_u64(int_s, (size_t)(int_e - int_s), &whole);
 	if (r < 0)
 		return r;
 	if (whole > UINT64_MAX >> shift)
 		return -ERANGE;
 	v = whole << shift;
 	if (frac_s &&
-	    __builtin_add_overflow(v, scale_fraction(frac_s, frac_e, UINT64_C(1) << shift), &v))
+	    __builtin_add_overflow(v, decimal_fraction(frac_s, frac_e, UINT64_C(1) << shift), &v))
 		return -ERANGE;
 	*ret = v;
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "decimal.h"
 #include "timespan.h"
 
 #define USEC_PER_MSEC   UINT64_C(1000)
@@ -54,11 +55,6 @@ static const struct {
     {"s", USEC_PER_SEC}, {"ms", USEC_PER_MSEC}, {"us", 1},
 };
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* systemd's WHITESPACE */
 static bool is_blank(char c)
 {
@@ -88,31 +84,16 @@ static size_t match_unit(const char *p, uint64_t *ret_usec)
 	return best;
 }
 
-/* floor(0.<digits [s, e)> * mult), exact for any number of digits (10 * mult must fit):
- * Horner's scheme from the last digit, the accumulator stays below mult. */
-static uint64_t scale_fraction(const char *s, const char *e, uint64_t mult)
-{
-	uint64_t acc = 0;
-
-	while (e > s) {
-		e--;
-		acc = ((uint64_t)(*e - '0') * mult + acc) / 10;
-	}
-	return acc;
-}
-
 /* int_part * mult + floor(0.frac * mult) added to *total; false on overflow. */
 static bool add_component(uint64_t *total, const char *int_s, const char *int_e, const char *frac_s,
 			  const char *frac_e, uint64_t mult)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (const char *p = int_s; p < int_e; p++)
-		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
-			return false;
-	if (__builtin_mul_overflow(v, mult, &v))
+	if (parse_u64(int_s, (size_t)(int_e - int_s), &v) < 0 ||
+	    __builtin_mul_overflow(v, mult, &v))
 		return false;
-	if (frac_s && __builtin_add_overflow(v, scale_fraction(frac_s, frac_e, mult), &v))
+	if (frac_s && __builtin_add_overflow(v, decimal_fraction(frac_s, frac_e, mult), &v))
 		return false;
 	return !__builtin_add_overflow(*total, v, total);
 }
@@ -154,14 +135,14 @@ int parse_timespan(const char *s, uint64_t *ret_usec)
 			break;
 
 		int_s = p;
-		while (is_digit(*p))
+		while (is_decimal_digit(*p))
 			p++;
 		int_e = p;
 		if (int_e == int_s)
 			return -EINVAL; /* "s", "-1s", "+1s", ".5s" */
 		if (*p == '.') {
 			frac_s = ++p;
-			while (is_digit(*p))
+			while (is_decimal_digit(*p))
 				p++;
 			frac_e = p;
 			if (frac_e == frac_s)

@@ -46,24 +46,28 @@ static void emit(int priority, const char *const *fields, const char *msg)
 	fprintf(stderr, "%s\n", fields && fields[0] ? "]" : "");
 }
 
-void log_msg(int priority, const char *fmt, ...)
+static void vlog(int priority, const char *const *fields, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *msg = NULL;
+
+	int r = vasprintf(&msg, fmt, ap);
+	emit(priority, fields, r < 0 ? fmt : msg);
+}
+
+void log_msg(int priority, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	vlog(priority, NULL, fmt, ap);
 	va_end(ap);
-	emit(priority, NULL, r < 0 ? fmt : msg);
 }
 
 void log_struct(int priority, const char *const *fields, const char *fmt, ...)
 {
-	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	vlog(priority, fields, fmt, ap);
 	va_end(ap);
-	emit(priority, fields, r < 0 ? fmt : msg);
 }
