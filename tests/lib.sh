@@ -116,6 +116,44 @@ use_scanner() {
 	echo "# scanner: $SCANNER"
 }
 
+# start_system_bus SRC: a private system bus (a dbus-daemon with the system bus's default
+# policy and SRC/conf/org.pind.Pind1.conf) in $TEST_TMP, as DBUS_SYSTEM_BUS_ADDRESS.
+start_system_bus() {
+	chmod 755 "$TEST_TMP" # the bus socket must be reachable for the unprivileged caller
+
+	cat >"$TEST_TMP/bus.conf" <<-CONF
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+	 "https://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=$TEST_TMP/bus</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <deny own="*"/>
+	    <deny send_type="method_call"/>
+	    <allow send_type="signal"/>
+	    <allow send_requested_reply="true" send_type="method_return"/>
+	    <allow send_requested_reply="true" send_type="error"/>
+	    <allow receive_type="method_call"/>
+	    <allow receive_type="method_return"/>
+	    <allow receive_type="error"/>
+	    <allow receive_type="signal"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+	  </policy>
+	  <include>$1/conf/org.pind.Pind1.conf</include>
+	</busconfig>
+	CONF
+	dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile >"$TEST_TMP/bus.log" 2>&1 &
+	track_pid $!
+	disown
+	for _ in $(seq 100); do [ -S "$TEST_TMP/bus" ] && break; sleep 0.05; done
+	chmod 777 "$TEST_TMP/bus"
+	export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/bus
+}
+
 test_setup() {
 	: "${PINCTL:?PINCTL must point to the pinctl binary}"
 	: "${PINHOG:?PINHOG must point to the pinhog binary}"

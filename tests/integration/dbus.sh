@@ -10,48 +10,16 @@ for t in dbus-daemon busctl gdbus dbus-send dbus-monitor setpriv; do
 	command -v $t >/dev/null || skip "$t is not installed"
 done
 test_setup
+use_scanner
 make_test_cgroup
 src=$(cd "$(dirname "$0")/../.." && pwd)
-chmod 755 "$TEST_TMP" # the bus socket must be reachable for the unprivileged caller
-
-# --- a private system bus ---
-cat >"$TEST_TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "https://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$TEST_TMP/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <include>$src/conf/org.pind.Pind1.conf</include>
-</busconfig>
-CONF
-dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile >"$TEST_TMP/bus.log" 2>&1 &
-track_pid $!
-disown
-for _ in $(seq 100); do [ -S "$TEST_TMP/bus" ] && break; sleep 0.05; done
-chmod 777 "$TEST_TMP/bus"
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/bus
+start_system_bus "$src"
 
 # --- workloads and pind ---
 root=$TEST_TMP/root
 mkdir -p "$root/etc/pind"
-printf '[Daemon]\nScanIntervalSec=100ms\nGraceSec=300ms\n[Budget machine.slice]\nPinnedMemoryMax=128M\n' \
-	>"$root/etc/pind/pind.conf"
+printf '[Daemon]\nScanner=%s\nScanIntervalSec=100ms\nGraceSec=300ms\n[Budget machine.slice]\nPinnedMemoryMax=128M\n' \
+	"$SCANNER" >"$root/etc/pind/pind.conf"
 start_pinhog vm1 machine.slice/vm1.service --name hog-vm1 32M || exit 1
 start_pinhog vm2 machine.slice/vm2.service --name hog-vm2 --lock 8M 16M || exit 1
 log=$TEST_TMP/pind.log
