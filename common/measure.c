@@ -3,8 +3,9 @@
 
 #include "measure.h"
 
-int snapshot_take(Scanner *s, const CgLayout *l, const char *proc_root, const char *cgroup_root,
-		  Snapshot *ret)
+int snapshot_take_with(Scanner *s, const CgLayout *l, const char *proc_root,
+		       const char *cgroup_root, snapshot_prepare_fn prepare, void *userdata,
+		       Snapshot *ret)
 {
 	Snapshot snap = {};
 
@@ -12,6 +13,8 @@ int snapshot_take(Scanner *s, const CgLayout *l, const char *proc_root, const ch
 	if (r < 0)
 		return r;
 	r = cg_tree_walk(snap.tree, cg_layout_primary(l));
+	if (r >= 0 && prepare)
+		r = prepare(snap.tree, userdata);
 	if (r >= 0)
 		r = scanner_run(s, cg_tree_add_record, snap.tree, &snap.stats);
 	if (r >= 0)
@@ -25,6 +28,12 @@ int snapshot_take(Scanner *s, const CgLayout *l, const char *proc_root, const ch
 	return 0;
 }
 
+int snapshot_take(Scanner *s, const CgLayout *l, const char *proc_root, const char *cgroup_root,
+		  Snapshot *ret)
+{
+	return snapshot_take_with(s, l, proc_root, cgroup_root, NULL, NULL, ret);
+}
+
 void snapshot_done(Snapshot *s)
 {
 	cg_tree_free(s->tree);
@@ -33,7 +42,7 @@ void snapshot_done(Snapshot *s)
 
 uint64_t snapshot_unattributed(const Snapshot *s, uint64_t page_size)
 {
-	if (!s->sys.has_foll_pin)
+	if (!s->sys.has_foll_pin || s->stats.scoped)
 		return 0;
 	uint64_t kernel = s->sys.foll_pinned_pages * page_size;
 	return kernel > s->tree->all_pinned ? kernel - s->tree->all_pinned : 0;

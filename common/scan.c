@@ -23,6 +23,33 @@ int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats)
 	return r;
 }
 
+int scanner_set_scope(Scanner *s, const char *const *cgroups, size_t n)
+{
+	return s->ops->set_scope ? s->ops->set_scope(s, cgroups, n) : 0;
+}
+
+int scanner_event_fd(Scanner *s)
+{
+	return s->ops->event_fd ? s->ops->event_fd(s) : -1;
+}
+
+int scanner_process_events(Scanner *s)
+{
+	return s->ops->process_events ? s->ops->process_events(s) : 0;
+}
+
+const char *scan_resync_to_string(ScanResync r)
+{
+	static const char *const names[] = {
+	    [RESYNC_NONE] = "none",
+	    [RESYNC_SCOPE] = "budgeted subtrees changed",
+	    [RESYNC_LOST] = "process events lost",
+	    [RESYNC_PERIODIC] = "periodic",
+	    [RESYNC_ALWAYS] = "no process events",
+	};
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
 void scanner_free(Scanner *s)
 {
 	s->ops->free(s);

@@ -20,12 +20,26 @@ typedef struct PinRecord {
 	uint64_t starttime; /* clock ticks after boot: with tgid, names the process for good */
 } PinRecord;
 
+/* Why a scoped pass re-read the membership of its subtrees from cgroup.procs. */
+typedef enum ScanResync {
+	RESYNC_NONE,     /* process events kept the set current */
+	RESYNC_SCOPE,    /* the first pass, or the budgeted subtrees changed */
+	RESYNC_LOST,     /* the proc connector lost events */
+	RESYNC_PERIODIC, /* cgroup moves have no event: looked again */
+	RESYNC_ALWAYS,   /* no process events here: every pass */
+} ScanResync;
+
 typedef struct ScanStats {
 	unsigned visited;   /* processes looked at */
 	unsigned reported;  /* records passed to the callback */
 	unsigned vanished;  /* exited while being read */
 	unsigned malformed; /* unreadable status or cgroup file (skipped) */
 	uint64_t usec;      /* duration of the pass */
+	bool scoped;        /* only processes in the scope (scanner_set_scope) were read */
+	ScanResync resync;  /* set by scoped passes */
+	unsigned entered;   /* a resync found these, which no event had announced */
+	unsigned left;      /* a resync no longer found these */
+	int events_error;   /* why a scoped pass has no process events (negative errno), or 0 */
 } ScanStats;
 
 /* Called once per record; the record's strings live until it returns. A negative
@@ -38,15 +52,21 @@ typedef struct ScannerOps {
 	const char *name;
 	int (*run)(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats);
 	void (*free)(Scanner *s);
+	/* optional: */
+	int (*set_scope)(Scanner *s, const char *const *cgroups, size_t n);
+	int (*event_fd)(Scanner *s);
+	int (*process_events)(Scanner *s);
 } ScannerOps;
 
 struct Scanner {
 	const ScannerOps *ops;
 };
 
-/* procfs backend: reads proc_root/PID/status and proc_root/PID/cgroup through one
- * directory fd per process, so both files come from the same process even when its
- * PID is reused in between. */
+/* procfs backend. Without a scope each pass walks proc_root and reads PID/status,
+ * PID/cgroup and PID/stat through one directory fd per process, so all three come from
+ * the same process even when its PID is reused meanwhile. With a scope it reads the
+ * status of the processes in the scope only (procset.h), which process events from the
+ * proc connector keep current (on the real /proc). */
 int scanner_procfs_new(const char *proc_root, const CgLayout *layout, Scanner **ret);
 
 /* One process through a procfs scanner, as a pass would see it. */
@@ -62,6 +82,18 @@ int scanner_new(ScannerKind kind, const char *proc_root, const CgLayout *layout,
 		int *ret_bpf_error);
 
 int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats);
+
+/* Limits what passes must read to the processes in these cgroups and below (paths in the
+ * primary hierarchy): the budgeted subtrees. A backend that reads everything at little
+ * cost (bpf) ignores it; procfs reads only these. Without a call: everything. */
+int scanner_set_scope(Scanner *s, const char *const *cgroups, size_t n);
+
+/* A file descriptor to poll for process events, which scanner_process_events() takes in
+ * between passes; -1 when the scanner has none. */
+int scanner_event_fd(Scanner *s);
+int scanner_process_events(Scanner *s);
+
+const char *scan_resync_to_string(ScanResync r);
 void scanner_free(Scanner *s);
 
 static inline void scanner_freep(Scanner **s)

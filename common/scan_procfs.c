@@ -3,10 +3,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "macro.h"
+#include "procevents.h"
 #include "procfs.h"
+#include "procset.h"
 #include "scan.h"
+
+/* A process moved into a budgeted subtree by a write to cgroup.procs raises no event
+ * (an exec after the move does): the scope is re-read this often to find such moves. */
+#define RESYNC_USEC (10 * 1000000ULL)
+/* Past this many started processes between two passes, a resync is cheaper. */
+#define PENDING_MAX 65536
+/* fds left for everything else pind opens. */
+#define FDS_RESERVED 128
+/* The event socket's receive buffer: ~15,000 events between two drains. */
+#define EVENTS_RCVBUF (4 << 20)
 
 static const ScannerOps procfs_ops;
 
@@ -14,7 +29,17 @@ typedef struct ProcfsScanner {
 	Scanner base;
 	char *proc_root;
 	const char *cgroup_key;
+	const char *mount;
 	char buf[8192];
+	/* with a scope: */
+	bool scoped;
+	ProcSet set;
+	ProcEvents *events;
+	int events_error;
+	ScanResync resync; /* due at the next pass */
+	uint64_t last_resync;
+	pid_t *pending; /* started or exec'd since the last pass */
+	size_t n_pending, cap_pending;
 } ProcfsScanner;
 
 static bool is_pid_name(const char *s)
@@ -105,9 +130,13 @@ static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, 
 	return 1;
 }
 
+static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *stats);
+
 static int procfs_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 {
 	ProcfsScanner *p = (ProcfsScanner *)s;
+	if (p->scoped)
+		return scoped_run(p, cb, userdata, stats);
 	_cleanup_close_ int procfd = open(p->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -147,9 +176,229 @@ int scanner_procfs_one(Scanner *s, pid_t pid, scan_cb cb, void *userdata, ScanSt
 	return r < 0 ? r : 0;
 }
 
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Remembers a process to look at in the next pass. */
+static void pending_push(ProcfsScanner *p, pid_t pid)
+{
+	if (p->n_pending == p->cap_pending) {
+		size_t cap = p->cap_pending ? p->cap_pending * 2 : 256;
+		pid_t *v = cap <= PENDING_MAX ? realloc(p->pending, cap * sizeof(*v)) : NULL;
+		if (!v) { /* too many to look at one by one */
+			p->resync = RESYNC_LOST;
+			p->n_pending = 0;
+			return;
+		}
+		p->pending = v;
+		p->cap_pending = cap;
+	}
+	p->pending[p->n_pending++] = pid;
+}
+
+static void on_event(ProcEventKind kind, pid_t pid, void *userdata)
+{
+	ProcfsScanner *p = userdata;
+
+	switch (kind) {
+	case PROC_STARTED:
+	case PROC_EXECED:
+		if (p->resync == RESYNC_NONE) /* else the resync will see it */
+			pending_push(p, pid);
+		return;
+	case PROC_EXITED:
+		procset_remove(&p->set, pid);
+		return;
+	case PROC_LOST:
+		p->resync = RESYNC_LOST;
+		p->n_pending = 0;
+		return;
+	}
+}
+
+static int procfs_process_events(Scanner *s)
+{
+	ProcfsScanner *p = (ProcfsScanner *)s;
+	if (!p->events)
+		return 0;
+	int r = proc_events_dispatch(p->events);
+	if (r < 0)
+		p->resync = RESYNC_LOST;
+	return r;
+}
+
+static int procfs_event_fd(Scanner *s)
+{
+	ProcfsScanner *p = (ProcfsScanner *)s;
+	return p->events ? proc_events_fd(p->events) : -1;
+}
+
+/* Process events come from the kernel: they only name processes of the real /proc. */
+static void open_events(ProcfsScanner *p)
+{
+	if (strcmp(p->proc_root, "/proc") != 0) {
+		p->events_error = -EXDEV;
+		return;
+	}
+	p->events_error = proc_events_open(on_event, p, &p->events);
+	if (p->events_error < 0)
+		return;
+	int size = EVENTS_RCVBUF, fd = proc_events_fd(p->events);
+	/* beyond net.core.rmem_max with CAP_NET_ADMIN, else as far as it allows */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+static int procfs_set_scope(Scanner *s, const char *const *cgroups, size_t n)
+{
+	ProcfsScanner *p = (ProcfsScanner *)s;
+	bool changed;
+
+	if (!p->mount)
+		return -ENOENT;
+	if (!p->scoped) {
+		struct rlimit rl;
+		unsigned max_fds = 0;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > FDS_RESERVED)
+			max_fds = rl.rlim_cur - FDS_RESERVED > 1u << 30
+				      ? 1u << 30
+				      : (unsigned)(rl.rlim_cur - FDS_RESERVED);
+		int r = procset_init(&p->set, p->proc_root, p->mount, p->cgroup_key, max_fds);
+		if (r < 0)
+			return r;
+		p->scoped = true;
+		open_events(p); /* before the first resync: nothing falls in between */
+		p->resync = RESYNC_SCOPE;
+	}
+	int r = procset_set_roots(&p->set, cgroups, n, &changed);
+	if (r < 0)
+		return r;
+	if (changed)
+		p->resync = RESYNC_SCOPE;
+	return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Looks at what started or exec'd since the last pass; each pid once. */
+static int probe_pending(ProcfsScanner *p)
+{
+	if (p->n_pending == 0)
+		return 0;
+	qsort(p->pending, p->n_pending, sizeof(*p->pending), cmp_pid);
+	for (size_t i = 0; i < p->n_pending; i++) {
+		if (i > 0 && p->pending[i] == p->pending[i - 1])
+			continue;
+		int r = procset_probe(&p->set, p->pending[i]);
+		if (r < 0)
+			return r;
+	}
+	p->n_pending = 0;
+	return 0;
+}
+
+/* One entry of a scoped pass: 1 reported, 0 not, -ESRCH gone, other negative: error. */
+static int scoped_one(ProcfsScanner *p, ProcEntry *e, scan_cb cb, void *userdata, ScanStats *stats)
+{
+	ProcSet *set = &p->set;
+	ProcStatus st;
+
+	ssize_t n = procset_read_status(set, e);
+	int r = n < 0 ? (int)n : proc_status_parse(set->buf, (size_t)n, &st);
+	if (r == -ESRCH || r == -ENOMEM)
+		return r;
+	if (r < 0 || st.pid != e->pid || st.tgid != e->pid) {
+		stats->malformed++;
+		return 0;
+	}
+	if (!st.has_vm || (st.pinned == 0 && st.locked == 0)) {
+		procset_release_dir(set, e);
+		return 0;
+	}
+	/* holding pins: the cgroup it is in now, not where it was found */
+	r = procset_refresh_cgroup(set, e);
+	if (r == -ESRCH || r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		stats->malformed++;
+		return 0;
+	}
+	if (!procset_in_scope(set, e->cgroup))
+		return -ESRCH; /* moved out */
+	PinRecord rec = {
+	    .starttime = e->starttime,
+	    .tgid = e->pid,
+	    .comm = st.comm,
+	    .cgroup = e->cgroup,
+	    .pinned = st.pinned,
+	    .locked = st.locked,
+	};
+	r = cb(&rec, userdata);
+	return r < 0 ? r : 1;
+}
+
+static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *stats)
+{
+	ProcSet *set = &p->set;
+	uint64_t now = monotonic_usec();
+	int r;
+
+	stats->scoped = true;
+	stats->events_error = p->events_error;
+	procfs_process_events(&p->base);
+	if (p->resync == RESYNC_NONE && !p->events)
+		p->resync = RESYNC_ALWAYS;
+	if (p->resync == RESYNC_NONE && now - p->last_resync >= RESYNC_USEC)
+		p->resync = RESYNC_PERIODIC;
+	if (p->resync != RESYNC_NONE) {
+		r = procset_resync(set, &stats->entered, &stats->left);
+		if (r < 0)
+			return r;
+		stats->resync = p->resync;
+		p->resync = RESYNC_NONE;
+		p->n_pending = 0;
+		p->last_resync = now;
+	} else {
+		r = probe_pending(p);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		ProcEntry *e = &set->v[i];
+		stats->visited++;
+		r = scoped_one(p, e, cb, userdata, stats);
+		if (r == -ESRCH) {
+			stats->vanished++;
+			/* its PID may name a new process already: look at it in the next pass */
+			pending_push(p, e->pid);
+			procset_drop(set, e);
+			continue;
+		}
+		if (r < 0) {
+			procset_compact(set);
+			return r;
+		}
+		stats->reported += (unsigned)r;
+	}
+	procset_compact(set);
+	return 0;
+}
+
 static void procfs_free(Scanner *s)
 {
 	ProcfsScanner *p = (ProcfsScanner *)s;
+	proc_events_close(p->events);
+	if (p->scoped)
+		procset_done(&p->set);
+	free(p->pending);
 	free(p->proc_root);
 	free(p);
 }
@@ -158,6 +407,9 @@ static const ScannerOps procfs_ops = {
     .name = "procfs",
     .run = procfs_run,
     .free = procfs_free,
+    .set_scope = procfs_set_scope,
+    .event_fd = procfs_event_fd,
+    .process_events = procfs_process_events,
 };
 
 int scanner_procfs_new(const char *proc_root, const CgLayout *layout, Scanner **ret)
@@ -168,6 +420,7 @@ int scanner_procfs_new(const char *proc_root, const CgLayout *layout, Scanner **
 		return -ENOMEM;
 	p->base.ops = &procfs_ops;
 	p->cgroup_key = cg_layout_primary_key(layout);
+	p->mount = cg_layout_primary(layout);
 	p->proc_root = strdup(proc_root);
 	if (!p->proc_root) {
 		free(p);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -128,25 +129,102 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 	return 0;
 }
 
+typedef struct Prepare {
+	Daemon *d;
+	BudgetSet budgets;
+} Prepare;
+
+/* Between the cgroup walk and the pass: the budgets that apply to what exists, and
+ * their subtrees as the scanner's scope. */
+static int prepare_scan(CgTree *tree, void *userdata)
+{
+	Prepare *p = userdata;
+
+	int r = sources_budgets(&p->d->sources, tree, &p->budgets);
+	if (r < 0)
+		return r;
+	_cleanup_free_ const char **roots = calloc(p->budgets.n + 1, sizeof(*roots));
+	size_t n = 0;
+	if (!roots)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->budgets.n; i++) {
+		CgNode *node;
+		if (cg_tree_resolve(tree, p->budgets.budgets[i].name, &node) >= 0)
+			roots[n++] = node->path;
+	}
+	return scanner_set_scope(p->d->scanner, roots, n);
+}
+
+static int on_scan_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Daemon *d = userdata;
+	(void)s;
+	(void)fd;
+	(void)revents;
+	if (scanner_process_events(d->scanner) < 0)
+		log_msg(LOG_WARNING, "reading process events failed; the next scan re-reads the "
+				     "budgeted subtrees");
+	return 0;
+}
+
+/* What a scoped pass says about how it kept its processes current. */
+static void log_scope(Daemon *d, const ScanStats *st)
+{
+	switch (st->resync) {
+	case RESYNC_NONE:
+		break;
+	case RESYNC_SCOPE:
+		log_msg(LOG_INFO, "scanning the %u processes in the budgeted subtrees (%s)",
+			st->visited,
+			st->events_error < 0 ? "re-read every scan"
+					     : "kept current by process events");
+		break;
+	case RESYNC_LOST:
+		log_msg(LOG_WARNING,
+			"process events were lost; re-read the budgeted subtrees: %u processes "
+			"found, %u gone",
+			st->entered, st->left);
+		break;
+	case RESYNC_PERIODIC:
+		if (st->entered > 0 || st->left > 0)
+			log_msg(LOG_INFO,
+				"%u processes moved into and %u out of the budgeted subtrees "
+				"(cgroup moves raise no process event)",
+				st->entered, st->left);
+		break;
+	case RESYNC_ALWAYS:
+		if (!d->said_no_events)
+			log_msg(LOG_WARNING,
+				"no process events (%s): the budgeted subtrees' cgroup.procs are "
+				"re-read every scan",
+				st->events_error == -EXDEV ? "--proc-root is not /proc"
+							   : strerror(-st->events_error));
+		d->said_no_events = true;
+		break;
+	}
+	int fd = scanner_event_fd(d->scanner);
+	if (fd >= 0 && d->event && !d->scan_events &&
+	    sd_event_add_io(d->event, &d->scan_events, fd, EPOLLIN, on_scan_events, d) < 0)
+		log_msg(LOG_WARNING, "cannot watch process events; the scans drain them");
+}
+
 /* One pass: measure, work out the budgets that apply to what exists, act, publish. */
 int daemon_scan(Daemon *d)
 {
 	Snapshot snap;
-	BudgetSet budgets;
+	Prepare prep = {.d = d};
 	unsigned count = d->sources.config.count;
 
-	int r =
-	    snapshot_take(d->scanner, &d->layout, d->opt.proc_root, daemon_cgroup_root(d), &snap);
+	int r = snapshot_take_with(d->scanner, &d->layout, d->opt.proc_root, daemon_cgroup_root(d),
+				   prepare_scan, &prep, &snap);
 	if (r < 0) {
+		budgets_done(&prep.budgets);
 		log_msg(LOG_ERR, "measuring below %s failed: %s", daemon_cgroup_root(d),
 			strerror(-r));
 		return r;
 	}
-	r = sources_budgets(&d->sources, snap.tree, &budgets);
-	if (r < 0) {
-		snapshot_done(&snap);
-		return r;
-	}
+	BudgetSet budgets = prep.budgets;
+	log_scope(d, &snap.stats);
 	log_budget_changes(&d->budgets, &budgets);
 	budgets_done(&d->budgets);
 	d->budgets = budgets;
@@ -206,6 +284,7 @@ void daemon_done(Daemon *d)
 	free(d->saved_state);
 	d->watch = watch_free(d->watch);
 	sd_event_source_disable_unref(d->scan_timer);
+	sd_event_source_disable_unref(d->scan_events);
 	sd_event_unref(d->event);
 	budgets_done(&d->budgets);
 	sources_done(&d->sources);

@@ -37,6 +37,8 @@ typedef struct Daemon {
 	Scanner *scanner;
 	sd_event *event;
 	sd_event_source *scan_timer;
+	sd_event_source *scan_events; /* the scanner's process events, once it has them */
+	bool said_no_events;
 	Watch *watch;
 	PolicyState policy;
 	Reservations reservations;

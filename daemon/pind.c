@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/resource.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,6 +138,13 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &d.opt) < 0)
 		return 2;
 	log_open();
+	/* the procfs scanner keeps a status fd per process it reads; nothing here uses
+	 * select(), so the soft limit of 1024 protects nothing */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (daemon_setup(&d) < 0) {
 		daemon_done(&d);
 		return 1;

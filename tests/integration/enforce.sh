@@ -6,6 +6,7 @@
 : "${PIND:?PIND must point to the pind binary}"
 require_root_cgroup2
 test_setup
+use_scanner
 make_test_cgroup
 root=$TEST_TMP/root
 mkdir -p "$root/etc/pind"
@@ -14,8 +15,8 @@ cg() { echo "$TEST_CG_DIR/machine.slice/$1"; }
 
 # conf ACTION [MAX] [extra Daemon lines]: pind.conf with machine.slice's budget
 conf() {
-	printf '[Daemon]\nScanIntervalSec=100ms\nGraceSec=300ms\nKillEscalationSec=1s\n%s\n[Budget machine.slice]\nPinnedMemoryMax=%s\nAction=%s\n' \
-		"${3:-}" "${2:-64M}" "$1" >"$root/etc/pind/pind.conf"
+	printf '[Daemon]\nScanner=%s\nScanIntervalSec=100ms\nGraceSec=300ms\nKillEscalationSec=1s\n%s\n[Budget machine.slice]\nPinnedMemoryMax=%s\nAction=%s\n' \
+		"$SCANNER" "${3:-}" "${2:-64M}" "$1" >"$root/etc/pind/pind.conf"
 }
 start_pind() {
 	PIND_LOG_STDERR=1 "$PIND" --root="$root" --cgroup-root="$TEST_CG" >>"$log" 2>&1 &
