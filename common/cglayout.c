@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libcgroup.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <mntent.h>
 #include <string.h>
 #include <sys/statfs.h>
 
 #include "cglayout.h"
+#include "child.h"
 #include "macro.h"
 #include "procfs.h"
 
@@ -118,20 +120,42 @@ static char *v1_mount(const char *controller)
 	return path;
 }
 
-int cg_layout_discover(CgLayout *ret)
+/* In a child (child.h): libcgroup's mount table is a static array of 800 kB that
+ * cgroup_init() zeroes. Hands back "MEMORY\0FREEZER\0", empty for none. */
+static int v1_mounts(void *userdata, void *buf, size_t size, int *fds, size_t *n_fds)
 {
-	_cleanup_free_ char *unified = NULL, *systemd = NULL, *memory = NULL, *freezer = NULL;
+	_cleanup_free_ char *memory = NULL, *freezer = NULL;
 
+	(void)userdata;
+	(void)fds;
+	*n_fds = 0;
 	/* libcgroup fails with ECGROUPNOTMOUNTED when only a controller-less cgroup2 exists;
-	 * the mount table still finds it. */
+	 * the mount table still finds that. */
 	if (cgroup_init() == 0) {
 		memory = v1_mount("memory");
 		freezer = v1_mount("freezer");
 	}
-	int r = scan_mount_table(&unified, &systemd);
+	int n = snprintf(buf, size, "%s%c%s", memory ? memory : "", 0, freezer ? freezer : "");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n + 1;
+}
+
+int cg_layout_discover(CgLayout *ret)
+{
+	_cleanup_free_ char *unified = NULL, *systemd = NULL;
+	char buf[2 * PATH_MAX + 2];
+	size_t len, n_fds;
+
+	int r = child_call(v1_mounts, NULL, buf, sizeof(buf), NULL, 0, &len, &n_fds);
 	if (r < 0)
 		return r;
-	return cg_layout_init(ret, unified, systemd, memory, freezer);
+	if (len < 2 || buf[len - 1] != '\0')
+		return -EIO;
+	const char *memory = buf, *freezer = buf + strlen(buf) + 1;
+	r = scan_mount_table(&unified, &systemd);
+	if (r < 0)
+		return r;
+	return cg_layout_init(ret, unified, systemd, *memory ? memory : NULL,
+			      *freezer ? freezer : NULL);
 }
 
 const char *cg_layout_primary(const CgLayout *l)
