@@ -6,11 +6,12 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "child.h"
 #include "macro.h"
 #include "pinscan.h"
 #include "pinscan.skel.h"
@@ -24,8 +25,10 @@ typedef struct IdPath {
 
 typedef struct BpfScanner {
 	Scanner base;
-	struct pinscan *skel;
-	struct bpf_link *link;
+	int link_fd;              /* the iterator's link */
+	int bss_fd;               /* the program's globals (.bss) */
+	struct pinscan__bss *bss; /* mapped */
+	size_t bss_size;
 	char *unified; /* cgroup2 mount, NULL on legacy hosts */
 	char *proc_root;
 	const char *cgroup_key;
@@ -178,9 +181,9 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 	bool rebuilt = false;
 	size_t have = 0;
 
-	p->skel->bss->visited = 0;
-	p->skel->bss->saw_init = 0;
-	_cleanup_close_ int fd = bpf_iter_create(bpf_link__fd(p->link));
+	p->bss->visited = 0;
+	p->bss->saw_init = 0;
+	_cleanup_close_ int fd = bpf_iter_create(p->link_fd);
 	if (fd < 0)
 		return negative_errno();
 	for (;;) {
@@ -203,8 +206,8 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 		if (n == 0)
 			break;
 	}
-	stats->visited += (unsigned)p->skel->bss->visited;
-	if (!p->skel->bss->saw_init) /* this kernel's task iterator starts after PID 1 */
+	stats->visited += (unsigned)p->bss->visited;
+	if (!p->bss->saw_init) /* this kernel's task iterator starts after PID 1 */
 		return scanner_procfs_one(p->procfs, 1, cb, userdata, stats);
 	return 0;
 }
@@ -213,10 +216,14 @@ static void bpf_free(Scanner *s)
 {
 	BpfScanner *p = (BpfScanner *)s;
 
-	bpf_link__destroy(p->link);
+	if (p->bss)
+		munmap(p->bss, p->bss_size);
+	if (p->link_fd >= 0)
+		close(p->link_fd);
+	if (p->bss_fd >= 0)
+		close(p->bss_fd);
 	if (p->procfs)
 		scanner_free(p->procfs);
-	pinscan__destroy(p->skel);
 	ids_free(p);
 	free(p->unified);
 	free(p->proc_root);
@@ -237,15 +244,40 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0; /* a failed load is reported once by the caller, with its reason */
 }
 
+/* In a child (child.h): the load parses the kernel's BTF, megabytes of heap, and runs
+ * most of libbpf and libelf once. The link and the globals map outlive the child in the
+ * fds it hands over. */
+static int load(void *userdata, void *buf, size_t size, int *fds, size_t *n_fds)
+{
+	(void)userdata;
+	(void)buf;
+	(void)size;
+	*n_fds = 0;
+	libbpf_set_print(quiet);
+	struct pinscan *skel = pinscan__open_and_load();
+	if (!skel)
+		return negative_errno();
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.pinscan, NULL);
+	if (!link)
+		return negative_errno();
+	fds[0] = bpf_link__fd(link);
+	fds[1] = bpf_map__fd(skel->maps.bss);
+	*n_fds = 2;
+	return 0; /* the child exits without tearing anything down */
+}
+
 int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret)
 {
 	BpfScanner *p = calloc(1, sizeof(*p));
 	long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	int fds[2];
+	size_t len, n_fds;
 	int r;
 
 	if (!p)
 		return -ENOMEM;
 	p->base.ops = &bpf_ops;
+	p->link_fd = p->bss_fd = -1;
 	p->page_size = page > 0 ? (uint64_t)page : 4096;
 	p->ns_per_tick = tick > 0 ? 1000000000ULL / (uint64_t)tick : 10000000ULL;
 	p->cgroup_key = cg_layout_primary_key(layout);
@@ -256,23 +288,28 @@ int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret
 		bpf_free(&p->base);
 		return -ENOMEM;
 	}
-	libbpf_set_print(quiet);
-	p->skel = pinscan__open_and_load();
-	if (!p->skel) {
-		r = negative_errno();
+	r = child_call(load, NULL, NULL, 0, fds, 2, &len, &n_fds);
+	if (r >= 0 && n_fds != 2) {
+		while (n_fds > 0)
+			close(fds[--n_fds]);
+		r = -EIO;
+	}
+	if (r < 0) {
 		bpf_free(&p->base);
 		return r;
 	}
-	p->link = bpf_program__attach_iter(p->skel->progs.pinscan, NULL);
-	if (!p->link) {
+	p->link_fd = fds[0];
+	p->bss_fd = fds[1];
+	p->bss_size = (sizeof(*p->bss) + p->page_size - 1) / p->page_size * p->page_size;
+	p->bss = mmap(NULL, p->bss_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->bss_fd, 0);
+	if (p->bss == MAP_FAILED) {
+		p->bss = NULL;
 		r = negative_errno();
 		bpf_free(&p->base);
 		return r;
 	}
 	if (p->unified)
 		ids_rebuild(p);
-	/* loading parsed the kernel's BTF (megabytes); give that heap back */
-	malloc_trim(0);
 	*ret = &p->base;
 	return 0;
 }
