@@ -31,6 +31,7 @@
 #endif
 #include "cglayout.h"
 #include "macro.h"
+#include "pinbench.h"
 #include "procfs.h"
 #include "scan.h"
 
@@ -42,18 +43,9 @@
 #define SUB_PIND                   (K_IDLE + 3)
 #define SUB_PIPE                   (K_IDLE + 4)
 #define N_SUB                      (K_IDLE + 5)
-#define PASSES                     15
-#define PIPE_PASSES                5
-#define WARMUP                     2
-#define MiB                        (1024ULL * 1024)
 #define read_file(path, buf, size) read_small_file_at(AT_FDCWD, path, buf, size)
 /* Fatal: the clean-up runs at exit. */
 #define die(...) (fprintf(stderr, "pinbench: " __VA_ARGS__), fputc('\n', stderr), exit(2))
-
-enum { M_PROCFS, M_BPF, M_ITER, M_PREAD, M_PIPE, N_METHODS };
-static const char *const method_name[N_METHODS] = {
-    "pind procfs scan", "pind bpf scan", "bare iterator floor", "pread floor", "shell pipeline",
-};
 
 /* The pinhogs, each in its own cgroup (sub-cgroups K_IDLE..K_IDLE+2). */
 static const struct {
@@ -158,19 +150,6 @@ static pid_t spawn(int sub, char *const argv[], char *const envp[], int out_fd, 
 	return pid;
 }
 
-typedef struct Totals {
-	uint64_t pinned, locked;             /* everything the method found, host-wide */
-	uint64_t bench_pinned, bench_locked; /* of the processes below the bench cgroup */
-	unsigned records;                    /* processes holding something */
-	bool skipped_init;                   /* the bare iterator did not visit PID 1 */
-} Totals;
-
-typedef struct Result {
-	bool ran;
-	double med_ns, min_ns, max_ns;
-	Totals tot;
-} Result;
-
 typedef struct Ctx {
 	Scanner *procfs, *bpf, *cur;
 #ifdef HAVE_BPF
@@ -179,7 +158,10 @@ typedef struct Ctx {
 #endif
 	char iterbuf[4 << 20];
 	int fds[65536]; /* the pread floor's /proc/PID/status files */
+	pid_t pids[65536];
+	bool budgeted[65536]; /* the process is in the bench's subtree */
 	size_t nfds;
+	int proc_fd;
 	unsigned vmpin_hits; /* status files with a VmPin line */
 	char buf[8192];
 } Ctx;
@@ -266,26 +248,64 @@ static int64_t iter_pass(Ctx *c, Totals *t)
 }
 #endif
 
+/* Reads status file i (untimed) into t. */
+static void account_status(Ctx *c, size_t i, Totals *t)
+{
+	ProcStatus st;
+	ssize_t n = pread(c->fds[i], c->buf, sizeof(c->buf), 0);
+	if (n > 0 && proc_status_parse(c->buf, (size_t)n, &st) >= 0 && st.has_vm)
+		account(t, (st.pinned || st.locked) && pid_in_bench(st.pid), st.pinned, st.locked);
+}
+
 /* The floor of the procfs scan: pread the already open status files, memmem "VmPin". */
-static int64_t pread_pass(Ctx *c, Totals *t)
+static int64_t pread_floor(Ctx *c, Totals *t, bool only_budgeted)
 {
 	unsigned h = 0;
-	ProcStatus st;
 
 	int64_t t0 = now_ns();
 	for (size_t i = 0; i < c->nfds; i++) {
+		if (only_budgeted && !c->budgeted[i])
+			continue;
 		ssize_t n = pread(c->fds[i], c->buf, sizeof(c->buf), 0);
 		if (n > 0 && memmem(c->buf, (size_t)n, "VmPin", 5))
 			h++;
 	}
 	int64_t d = now_ns() - t0;
 	c->vmpin_hits = h;
-	for (size_t i = 0; i < c->nfds; i++) { /* untimed: what it read */
-		ssize_t n = pread(c->fds[i], c->buf, sizeof(c->buf), 0);
-		if (n > 0 && proc_status_parse(c->buf, (size_t)n, &st) >= 0 && st.has_vm)
-			account(t, (st.pinned || st.locked) && pid_in_bench(st.pid), st.pinned,
-				st.locked);
+	for (size_t i = 0; i < c->nfds; i++) /* untimed: what it read */
+		if (!only_budgeted || c->budgeted[i])
+			account_status(c, i, t);
+	return d;
+}
+
+static int64_t pread_pass(Ctx *c, Totals *t)
+{
+	return pread_floor(c, t, true);
+}
+
+static int64_t pread_all_pass(Ctx *c, Totals *t)
+{
+	return pread_floor(c, t, false);
+}
+
+/* Without kept fds: open, read and close every status file, memmem "VmPin". */
+static int64_t open_read_pass(Ctx *c, Totals *t)
+{
+	char name[32];
+
+	int64_t t0 = now_ns();
+	for (size_t i = 0; i < c->nfds; i++) {
+		snprintf(name, sizeof(name), "%d/status", (int)c->pids[i]);
+		int fd = openat(c->proc_fd, name, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, c->buf, sizeof(c->buf)) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && memmem(c->buf, (size_t)n, "VmPin", 5))
+			c->vmpin_hits++;
 	}
+	int64_t d = now_ns() - t0;
+	for (size_t i = 0; i < c->nfds; i++) /* untimed: what it read */
+		account_status(c, i, t);
 	return d;
 }
 
@@ -364,14 +384,6 @@ static void measure(Ctx *c, Result *r, int m, int64_t (*fn)(Ctx *, Totals *), un
 	r->ran = true;
 }
 
-typedef struct DaemonResult {
-	bool ran;
-	const char *scanner;
-	unsigned secs;
-	double cpu_pct;
-	uint64_t rss, hwm;
-} DaemonResult;
-
 /* utime + stime (ticks) from /proc/PID/stat; -1 when unreadable. */
 static double proc_cpu(pid_t pid)
 {
@@ -402,7 +414,10 @@ static void run_daemon(const char *pind, const char *scanner, unsigned secs, Dae
 	FILE *f = fopen(path, "we");
 	if (!f)
 		die("%s: %s", path, strerror(errno));
-	fprintf(f, "[Daemon]\nScanIntervalSec=1s\nScanner=%s\n", scanner);
+	/* the whole bench cgroup (pind's --cgroup-root) is budgeted */
+	fprintf(f,
+		"[Daemon]\nScanIntervalSec=1s\nScanner=%s\n[Budget -.slice]\nPinnedMemoryMax=1T\n",
+		scanner);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/pind-%s.log", tmp_dir, scanner);
 	int logfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -448,117 +463,6 @@ static void run_daemon(const char *pind, const char *scanner, unsigned secs, Dae
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-}
-
-/* ---- output ---- */
-
-typedef struct Report {
-	unsigned counts[2], procs[2];
-	Result res[2][N_METHODS];
-	bool mismatch[2];
-	DaemonResult daemon[2];
-	unsigned pinning; /* processes holding pins at the largest N, as pind's scan saw them */
-} Report;
-
-static double ratio(const Result *a, const Result *b)
-{
-	return a->ran && b->ran && b->med_ns > 0 ? a->med_ns / b->med_ns : -1;
-}
-
-/* A row of the targets table; v < 0: not measured. */
-static void target(const char *what, int prec, const char *unit, double v, const char *limit,
-		   double max, bool at_most)
-{
-	char m[32] = "-";
-	if (v >= 0)
-		snprintf(m, sizeof(m), "%.*f%s", prec, v, unit);
-	printf("| %-50s | %10s | %9s | %-6s |\n", what, m, limit,
-	       v < 0                             ? "n/a"
-	       : (at_most ? v <= max : v >= max) ? "PASS"
-						 : "FAIL");
-}
-
-static void report(const Report *R)
-{
-	char what[80], lim[32];
-
-	printf(
-	    "### Scan cost\n\nMedian of %u passes after %u warm-ups (shell pipeline: %u); "
-	    "us/proc = median / processes in /proc (procs). Bytes found: bench = in the "
-	    "bench's processes (the pinhogs), checked for exact agreement; host = in all "
-	    "processes, for information (processes outside the bench may change meanwhile; "
-	    "the pipeline counts VmPin only).\n\n"
-	    "|     N | procs | method              | median ms |    min ms |    max ms | us/proc "
-	    "| bench pinned B | bench locked B |  host pinned B |  host locked B |\n"
-	    "|------:|------:|---------------------|----------:|----------:|----------:|--------:"
-	    "|---------------:|---------------:|---------------:|---------------:|\n",
-	    PASSES, WARMUP, PIPE_PASSES);
-	for (int i = 0; i < 2 * N_METHODS; i++) {
-		const Result *r = &R->res[i / N_METHODS][i % N_METHODS];
-		const Totals *t = &r->tot;
-		char bl[24] = "-", hl[24] = "-";
-		if (i % N_METHODS != M_PIPE) {
-			snprintf(bl, sizeof(bl), "%llu", (unsigned long long)t->bench_locked);
-			snprintf(hl, sizeof(hl), "%llu", (unsigned long long)t->locked);
-		}
-		printf(
-		    "| %5u | %5u | %-19s | %9.3f | %9.3f | %9.3f | %7.3f | %14llu | %14s | %14llu "
-		    "| %14s |%s\n",
-		    R->counts[i / N_METHODS], R->procs[i / N_METHODS], method_name[i % N_METHODS],
-		    r->med_ns / 1e6, r->min_ns / 1e6, r->max_ns / 1e6,
-		    r->med_ns / 1e3 / R->procs[i / N_METHODS], (unsigned long long)t->bench_pinned,
-		    bl, (unsigned long long)t->pinned, hl, r->ran ? "" : " failed");
-	}
-	printf("\n### Ratios of the medians\n\n"
-	       "|     N | bpf scan / iter floor | pread floor / bpf scan | procfs scan / pread "
-	       "floor | pipeline / bpf scan |\n"
-	       "|------:|----------------------:|-----------------------:|------------------------"
-	       "--:|--------------------:|\n");
-	for (int i = 0; i < 2; i++) {
-		const Result *r = R->res[i];
-		printf("| %5u | %21.2f | %22.1f | %25.2f | %19.1f |\n", R->counts[i],
-		       ratio(&r[M_BPF], &r[M_ITER]), ratio(&r[M_PREAD], &r[M_BPF]),
-		       ratio(&r[M_PROCFS], &r[M_PREAD]), ratio(&r[M_PIPE], &r[M_BPF]));
-	}
-	printf("\n### Daemon\n\npind --cgroup-root=<bench cgroup>, ScanIntervalSec=1s, N=%u; CPU "
-	       "in %% of one core (utime+stime from /proc/PID/stat), memory at the end.\n\n"
-	       "| scanner | secs |  CPU %% | VmRSS KiB | VmHWM KiB |\n"
-	       "|---------|-----:|-------:|----------:|----------:|\n",
-	       R->counts[1]);
-	for (int d = 0; d < 2; d++) {
-		const DaemonResult *r = &R->daemon[d];
-		if (r->scanner)
-			printf("| %-7s | %4u | %6.3f | %9llu | %9llu |%s\n", r->scanner, r->secs,
-			       r->cpu_pct, (unsigned long long)r->rss / 1024,
-			       (unsigned long long)r->hwm / 1024, r->ran ? "" : " failed");
-	}
-
-	const Result *x = R->counts[1] == 10000 ? R->res[1] : NULL;
-	const Result *y = R->counts[0] == 1000 ? R->res[0] : NULL;
-	const DaemonResult *bd = &R->daemon[0];
-	bool cpu = bd->ran && R->counts[1] == 10000, agree = !R->mismatch[0] && !R->mismatch[1];
-	double rss_max = 4.0 * MiB + 256.0 * R->pinning;
-	printf("\n### Targets\n\n| %-50s |   measured |     limit | result |\n"
-	       "|%.52s|-----------:|----------:|--------|\n",
-	       "target", "-----------------------------------------------------");
-	target("bpf scan / bare iterator floor (N=10000)", 2, "x",
-	       x ? ratio(&x[M_BPF], &x[M_ITER]) : -1, "<= 1.2x", 1.2, true);
-	target("bpf scan faster than the pread floor (N=10000)", 1, "x",
-	       x ? ratio(&x[M_PREAD], &x[M_BPF]) : -1, ">= 15x", 15, false);
-	target("procfs scan / its pread floor (N=1000)", 2, "x",
-	       y ? ratio(&y[M_PROCFS], &y[M_PREAD]) : -1, "<= 1.2x", 1.2, true);
-	target("pind CPU, bpf, 1 s interval, N=10000 (one core)", 3, "%", cpu ? bd->cpu_pct : -1,
-	       "<= 1%", 1.0, true);
-	snprintf(what, sizeof(what), "pind VmRSS, bpf (4 MiB + 256 B x %u pinning)", R->pinning);
-	snprintf(lim, sizeof(lim), "%.0f KiB", rss_max / 1024);
-	target(what, 0, " KiB", bd->ran ? (double)bd->rss / 1024 : -1, lim, rss_max / 1024, true);
-	printf("| %-50s | %10s | %9s | %-6s |\n",
-	       "bench totals agree exactly, all methods, every N", agree ? "yes" : "MISMATCH",
-	       "exact", agree ? "PASS" : "FAIL");
-	if (R->res[1][M_ITER].tot.skipped_init)
-		puts("\nThe bare iterator did not visit PID 1 (this kernel's task iterator starts "
-		     "after it), so its host totals lack PID 1's; pind's bpf scan reads PID 1 "
-		     "through procfs.");
 }
 
 /* Exact agreement on the bench's processes: every method finds the pinhogs' pinned bytes,
@@ -626,21 +530,27 @@ static void start_hogs(const char *pinhog)
 	}
 }
 
-/* Opens /proc/PID/status of every process, once; returns how many processes there are. */
-static unsigned open_status_files(Ctx *c)
+/* Opens /proc/PID/status of every process, once; returns how many processes there are and,
+ * in *ret_budgeted, how many of them are the bench's. */
+static unsigned open_status_files(Ctx *c, unsigned *ret_budgeted)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	char p[64];
 
+	*ret_budgeted = 0;
 	while (d && (de = readdir(d))) {
 		snprintf(p, sizeof(p), "/proc/%.32s/status", de->d_name);
 		int fd =
 		    de->d_name[0] < '1' || de->d_name[0] > '9' ? -1 : open(p, O_RDONLY | O_CLOEXEC);
 		if ((fd < 0 && errno == EMFILE) || (fd >= 0 && c->nfds == ARRAY_SIZE(c->fds)))
 			die("too many processes to hold their status files open");
-		if (fd >= 0)
-			c->fds[c->nfds++] = fd;
+		if (fd < 0)
+			continue;
+		c->pids[c->nfds] = (pid_t)atoi(de->d_name);
+		c->budgeted[c->nfds] = pid_in_bench(c->pids[c->nfds]);
+		*ret_budgeted += c->budgeted[c->nfds];
+		c->fds[c->nfds++] = fd;
 	}
 	if (d)
 		closedir(d);
@@ -705,6 +615,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pinbench: cgroup %s, scratch %s\n", bench_rel, tmp_dir);
 	start_hogs(pinhog);
 
+	if ((C.proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die("/proc: %s", strerror(errno));
 	int r = scanner_procfs_new("/proc", &layout, &C.procfs);
 	if (r < 0)
 		die("procfs scanner: %s", strerror(-r));
@@ -726,16 +638,28 @@ int main(int argc, char **argv)
 			if (spawn((int)(spawned % K_IDLE), NULL, NULL, -1, -1) < 0)
 				die("clone3 into a cgroup: %s (needs Linux 5.7+)", strerror(errno));
 		nap_ms(1000); /* all in pause() */
-		R.procs[i] = open_status_files(&C);
+		/* pind's procfs scanner as the daemon runs it, over the budgeted subtree; a new
+		 * one for each N, its fds closed before the floors open theirs */
+		Scanner *scoped;
+		const char *scope[] = {bench_rel};
+		if ((r = scanner_procfs_new("/proc", &layout, &scoped)) < 0 ||
+		    (r = scanner_set_scope(scoped, scope, 1)) < 0)
+			die("procfs scanner with a scope: %s", strerror(-r));
+		C.cur = scoped;
 		Result *res = R.res[i];
-		for (int m = M_PROCFS; m <= M_BPF; m++)
+		measure(&C, &res[M_PROCFS], M_PROCFS, scan_pass, PASSES);
+		scanner_free(scoped);
+		for (int m = M_PROCFS_ALL; m <= M_BPF; m++)
 			if ((C.cur = m == M_BPF ? C.bpf : C.procfs))
 				measure(&C, &res[m], m, scan_pass, PASSES);
+		R.procs[i] = open_status_files(&C, &R.budgeted[i]);
 #ifdef HAVE_BPF
 		if (C.link)
 			measure(&C, &res[M_ITER], M_ITER, iter_pass, PASSES);
 #endif
 		measure(&C, &res[M_PREAD], M_PREAD, pread_pass, PASSES);
+		measure(&C, &res[M_PREAD_ALL], M_PREAD_ALL, pread_all_pass, PASSES);
+		measure(&C, &res[M_OPEN_READ], M_OPEN_READ, open_read_pass, PASSES);
 		measure(&C, &res[M_PIPE], M_PIPE, pipe_pass, PIPE_PASSES);
 		while (C.nfds)
 			close(C.fds[--C.nfds]);
