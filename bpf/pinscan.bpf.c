@@ -11,6 +11,9 @@
 __u64 visited;  /* thread-group leaders seen in this pass (reset by the loader) */
 __u32 saw_init; /* PID 1 came by (some kernels' task iterators start at 2) */
 
+/* The fields every task needs are read by direct (CO-RE relocated) loads from the
+ * iterator's task pointer, not through bpf_probe_read_kernel(): no helper calls for each
+ * of thousands of idle processes. */
 SEC("iter/task")
 int pinscan(struct bpf_iter__task *ctx)
 {
@@ -19,19 +22,21 @@ int pinscan(struct bpf_iter__task *ctx)
 
 	if (!task)
 		return 0;
-	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+	int pid = task->pid;
+	if (pid != task->tgid)
 		return 0; /* threads share their leader's mm */
-	__sync_fetch_and_add(&visited, 1);
-	if (BPF_CORE_READ(task, pid) == 1)
+	visited++;    /* one pass runs at a time */
+	if (pid == 1)
 		saw_init = 1;
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct mm_struct *mm = task->mm;
 	if (!mm)
 		return 0; /* kernel threads, zombies */
-	rec.pinned = (unsigned long long)BPF_CORE_READ(mm, pinned_vm.counter);
-	rec.locked = BPF_CORE_READ(mm, locked_vm);
+	rec.pinned = (unsigned long long)mm->pinned_vm.counter;
+	rec.locked = mm->locked_vm;
 	if (rec.pinned == 0 && rec.locked == 0)
 		return 0;
-	rec.tgid = (unsigned int)BPF_CORE_READ(task, tgid);
+	/* a holder: rare, read the rest the usual way */
+	rec.tgid = (unsigned int)pid;
 	rec.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	rec.start_boottime = BPF_CORE_READ(task, start_boottime);
 	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* The proc connector on the real kernel: a child the test starts is seen starting,
- * exec'ing and exiting. Needs root (CAP_NET_ADMIN); says so and passes otherwise. */
+ * exec'ing and exiting; an overflowing socket says events were lost, and the procfs
+ * scanner then re-reads its subtrees. Needs root (CAP_NET_ADMIN); says so and passes
+ * otherwise. */
 #include <check.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cglayout.h"
 #include "procevents.h"
+#include "scan.h"
 #include "testutil.h"
 
 #define MAX_SEEN 4096
@@ -119,6 +124,77 @@ START_TEST(test_threads_are_not_processes)
 }
 END_TEST
 
+/* Starts and reaps n children that exit at once: 2 events each. */
+static void churn(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			_exit(0);
+		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	}
+}
+
+START_TEST(test_overflow_is_lost)
+{
+	ProcEvents *e = NULL;
+	Seen s = {};
+	int tiny = 1; /* the kernel's minimum */
+
+	if (geteuid() != 0) {
+		printf("SKIP: the proc connector needs root (CAP_NET_ADMIN)\n");
+		return;
+	}
+	ck_assert_int_eq(proc_events_open(record, &s, &e), 0);
+	ck_assert_int_eq(setsockopt(proc_events_fd(e), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)),
+			 0);
+	churn(200);
+	ck_assert_int_eq(proc_events_dispatch(e), 0);
+	ck_assert(seen(&s, PROC_LOST, 0));
+	proc_events_close(e);
+}
+END_TEST
+
+static int ignore(const PinRecord *r, void *userdata)
+{
+	(void)r;
+	(void)userdata;
+	return 0;
+}
+
+START_TEST(test_scanner_resyncs_after_loss)
+{
+	CgLayout l;
+	Scanner *sc;
+	ScanStats st;
+	int tiny = 1, big = 1 << 20;
+	const char *scope[] = {"/pind-test-no-such-cgroup"};
+
+	if (geteuid() != 0) {
+		printf("SKIP: the proc connector needs root (CAP_NET_ADMIN)\n");
+		return;
+	}
+	ck_assert_int_eq(cg_layout_discover(&l), 0);
+	ck_assert_int_eq(scanner_procfs_new("/proc", &l, &sc), 0);
+	ck_assert_int_eq(scanner_set_scope(sc, scope, 1), 0);
+	ck_assert_int_eq(scanner_run(sc, ignore, NULL, &st), 0);
+	ck_assert_int_eq(st.resync, RESYNC_SCOPE);
+	ck_assert_int_eq(st.events_error, 0);
+	ck_assert_int_eq(scanner_run(sc, ignore, NULL, &st), 0);
+	ck_assert_int_eq(st.resync, RESYNC_NONE); /* events keep it current */
+	int fd = scanner_event_fd(sc);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)), 0);
+	churn(200);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)), 0);
+	ck_assert_int_eq(scanner_run(sc, ignore, NULL, &st), 0);
+	ck_assert_int_eq(st.resync, RESYNC_LOST);
+	scanner_free(sc);
+	cg_layout_done(&l);
+}
+END_TEST
+
 static Suite *procevents_suite(void)
 {
 	Suite *s = suite_create("procevents");
@@ -126,6 +202,8 @@ static Suite *procevents_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_start_exec_exit);
 	tcase_add_test(tc, test_threads_are_not_processes);
+	tcase_add_test(tc, test_overflow_is_lost);
+	tcase_add_test(tc, test_scanner_resyncs_after_loss);
 	suite_add_tcase(s, tc);
 	return s;
 }
