@@ -48,6 +48,7 @@ sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --name hog-b --ready-file "$3" 16
 	sh "$b_dir" "$PINHOG" "$TEST_TMP/b.ready" >/dev/null &
 b=$!
 track_pid $b
+disown # killed below; no job-control noise
 for _ in $(seq 100); do [ -s "$TEST_TMP/b.ready" ] && break; sleep 0.05; done
 bc Rescan >/dev/null
 check_eq "hog-b, started after pind, counted" $((16 * MiB)) "$(pinned b.service)"
@@ -60,6 +61,7 @@ sh -c 'echo $$ >"$1/cgroup.procs"; "$2" --name hog-c --ready-file "$3" 4M & echo
 	sh "$c_dir" "$PINHOG" "$TEST_TMP/c.ready" "$TEST_TMP/c.pid" >/dev/null &
 c_sh=$!
 track_pid $c_sh
+disown
 for _ in $(seq 100); do [ -s "$TEST_TMP/c.ready" ] && break; sleep 0.05; done
 track_pid "$(cat "$TEST_TMP/c.ready")"
 bc Rescan >/dev/null
