@@ -4,7 +4,7 @@
 
 #include "scan.h"
 
-static uint64_t now_usec(void)
+uint64_t scan_now_usec(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -14,10 +14,10 @@ static uint64_t now_usec(void)
 int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats)
 {
 	ScanStats stats = {};
-	uint64_t start = now_usec();
+	uint64_t start = scan_now_usec();
 
 	int r = s->ops->run(s, cb, userdata, &stats);
-	stats.usec = now_usec() - start;
+	stats.usec = scan_now_usec() - start;
 	if (ret_stats)
 		*ret_stats = stats;
 	return r;

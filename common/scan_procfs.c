@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "macro.h"
 #include "procevents.h"
@@ -176,13 +175,6 @@ int scanner_procfs_one(Scanner *s, pid_t pid, scan_cb cb, void *userdata, ScanSt
 	return r < 0 ? r : 0;
 }
 
-static uint64_t monotonic_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Remembers a process to look at in the next pass. */
 static void pending_push(ProcfsScanner *p, pid_t pid)
 {
@@ -348,7 +340,7 @@ static int scoped_one(ProcfsScanner *p, ProcEntry *e, scan_cb cb, void *userdata
 static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *stats)
 {
 	ProcSet *set = &p->set;
-	uint64_t now = monotonic_usec();
+	uint64_t now = scan_now_usec();
 	int r;
 
 	stats->scoped = true;

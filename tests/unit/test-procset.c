@@ -42,7 +42,6 @@ static void put_procs_file(const char *cgroup, const char *content)
 
 static void setup(void)
 {
-	tu_base_setup();
 	tu_mkdtemp(root, sizeof(root), tu_base_dir(), "procset-");
 	tu_xsnprintf(proc, "%s/proc", root);
 	tu_xsnprintf(cg, "%s/cg", root);
@@ -57,11 +56,6 @@ static void setup(void)
 	put_proc(12, "/m.slice/vm.scope/libvirt", 4, 8);
 	/* 13 is listed but has exited */
 	put_proc(20, "/other.slice", 64, 0);
-}
-
-static void teardown(void)
-{
-	tu_base_teardown();
 }
 
 static const char *const scope_m[] = {"/m.slice"};
@@ -303,7 +297,9 @@ static Suite *procset_suite(void)
 	Suite *s = suite_create("procset");
 	TCase *tc = tcase_create("procset");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	/* the base directory outlives failed tests' forks: removed once, at the end */
+	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_roots);
 	tcase_add_test(tc, test_resync);
 	tcase_add_test(tc, test_probe);
