@@ -31,3 +31,38 @@ uint64_t decimal_fraction(const char *s, const char *e, uint64_t mult)
 	}
 	return acc;
 }
+
+const char *decimal_span(const char *s, DecimalSpan *ret)
+{
+	DecimalSpan d = {.int_s = s};
+	const char *p = s;
+
+	while (is_decimal_digit(*p))
+		p++;
+	d.int_e = p;
+	if (d.int_e == d.int_s)
+		return NULL;
+	if (*p == '.') {
+		d.frac_s = ++p;
+		while (is_decimal_digit(*p))
+			p++;
+		d.frac_e = p;
+		if (d.frac_e == d.frac_s)
+			return NULL;
+	}
+	*ret = d;
+	return p;
+}
+
+int decimal_span_value(const DecimalSpan *d, uint64_t mult, uint64_t *ret)
+{
+	uint64_t v;
+
+	if (parse_u64(d->int_s, (size_t)(d->int_e - d->int_s), &v) < 0 ||
+	    __builtin_mul_overflow(v, mult, &v) ||
+	    (d->frac_s &&
+	     __builtin_add_overflow(v, decimal_fraction(d->frac_s, d->frac_e, mult), &v)))
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}

@@ -31,22 +31,14 @@ char *format_bytes(char *buf, size_t l, uint64_t bytes)
 }
 
 /* "<int>[.<frac>]%" with at most two decimals: floor(mem_total * percent / 100). */
-static int parse_percent(const char *int_s, const char *int_e, const char *frac_s,
-			 const char *frac_e, uint64_t mem_total, uint64_t *ret)
+static int parse_percent(const DecimalSpan *d, uint64_t mem_total, uint64_t *ret)
 {
-	uint64_t whole, hundredths;
+	uint64_t hundredths;
 
-	if (frac_s && frac_e - frac_s > 2)
+	if (d->frac_s && d->frac_e - d->frac_s > 2)
 		return -EINVAL;
-	if (parse_u64(int_s, (size_t)(int_e - int_s), &whole) < 0 || whole > 100)
-		return -ERANGE;
-	hundredths = whole * 100;
-	if (frac_s) {
-		hundredths += (uint64_t)(frac_s[0] - '0') * 10;
-		if (frac_e - frac_s == 2)
-			hundredths += (uint64_t)(frac_s[1] - '0');
-	}
-	if (hundredths > 10000)
+	/* exact with at most two decimals: 99.5 is 9950 hundredths, 99.05 is 9905 */
+	if (decimal_span_value(d, 100, &hundredths) < 0 || hundredths > 10000)
 		return -ERANGE;
 	/* mem_total = q * 10000 + r: q * h is exact and fits, r * h < 10^8 */
 	*ret = mem_total / 10000 * hundredths + mem_total % 10000 * hundredths / 10000;
@@ -61,8 +53,9 @@ static int parse_percent(const char *int_s, const char *int_e, const char *frac_
 int parse_size(const char *s, uint64_t mem_total, uint64_t *ret)
 {
 	static const char suffixes[] = "BKMGTPE";
-	const char *p, *int_s, *int_e, *frac_s = NULL, *frac_e = NULL;
-	uint64_t whole, v;
+	const char *p;
+	DecimalSpan d;
+	uint64_t v;
 	unsigned shift = 0;
 	int r;
 
@@ -74,23 +67,12 @@ int parse_size(const char *s, uint64_t mem_total, uint64_t *ret)
 	}
 
 	/* The whole syntax is checked first: malformed input is -EINVAL even if it overflows. */
-	int_s = p = s;
-	while (is_decimal_digit(*p))
-		p++;
-	int_e = p;
-	if (int_e == int_s)
-		return -EINVAL;
-	if (*p == '.') {
-		frac_s = ++p;
-		while (is_decimal_digit(*p))
-			p++;
-		frac_e = p;
-		if (frac_e == frac_s)
-			return -EINVAL; /* "1.G", "1.%" */
-	}
+	p = decimal_span(s, &d);
+	if (!p)
+		return -EINVAL; /* "G", "1.G", "1.%" */
 
 	if (p[0] == '%' && p[1] == '\0')
-		return parse_percent(int_s, int_e, frac_s, frac_e, mem_total, ret);
+		return parse_percent(&d, mem_total, ret);
 
 	if (*p != '\0') {
 		const char *suffix = strchr(suffixes, *p);
@@ -99,18 +81,12 @@ int parse_size(const char *s, uint64_t mem_total, uint64_t *ret)
 			return -EINVAL;
 		shift = 10 * (unsigned)(suffix - suffixes);
 	}
-	if (frac_s && shift == 0)
+	if (d.frac_s && shift == 0)
 		return -EINVAL; /* fractions of a byte: "1.5", "1.5B" */
 
-	r = parse_u64(int_s, (size_t)(int_e - int_s), &whole);
+	r = decimal_span_value(&d, UINT64_C(1) << shift, &v);
 	if (r < 0)
 		return r;
-	if (whole > UINT64_MAX >> shift)
-		return -ERANGE;
-	v = whole << shift;
-	if (frac_s &&
-	    __builtin_add_overflow(v, decimal_fraction(frac_s, frac_e, UINT64_C(1) << shift), &v))
-		return -ERANGE;
 	*ret = v;
 	return 0;
 }

@@ -84,18 +84,11 @@ static size_t match_unit(const char *p, uint64_t *ret_usec)
 	return best;
 }
 
-/* int_part * mult + floor(0.frac * mult) added to *total; false on overflow. */
-static bool add_component(uint64_t *total, const char *int_s, const char *int_e, const char *frac_s,
-			  const char *frac_e, uint64_t mult)
+/* The component's value times mult added to *total; false on overflow. */
+static bool add_component(uint64_t *total, const DecimalSpan *d, uint64_t mult)
 {
 	uint64_t v;
-
-	if (parse_u64(int_s, (size_t)(int_e - int_s), &v) < 0 ||
-	    __builtin_mul_overflow(v, mult, &v))
-		return false;
-	if (frac_s && __builtin_add_overflow(v, decimal_fraction(frac_s, frac_e, mult), &v))
-		return false;
-	return !__builtin_add_overflow(*total, v, total);
+	return decimal_span_value(d, mult, &v) >= 0 && !__builtin_add_overflow(*total, v, total);
 }
 
 /* Decisions beyond timespan.h: each component is <digits>[.<digits>] (digits on both sides
@@ -126,7 +119,8 @@ int parse_timespan(const char *s, uint64_t *ret_usec)
 	}
 
 	for (;;) {
-		const char *int_s, *int_e, *frac_s = NULL, *frac_e = NULL, *u;
+		const char *u;
+		DecimalSpan d;
 		uint64_t mult = USEC_PER_SEC;
 		size_t n;
 
@@ -134,20 +128,9 @@ int parse_timespan(const char *s, uint64_t *ret_usec)
 		if (*p == '\0')
 			break;
 
-		int_s = p;
-		while (is_decimal_digit(*p))
-			p++;
-		int_e = p;
-		if (int_e == int_s)
-			return -EINVAL; /* "s", "-1s", "+1s", ".5s" */
-		if (*p == '.') {
-			frac_s = ++p;
-			while (is_decimal_digit(*p))
-				p++;
-			frac_e = p;
-			if (frac_e == frac_s)
-				return -EINVAL;
-		}
+		p = decimal_span(p, &d);
+		if (!p)
+			return -EINVAL; /* "s", "-1s", "+1s", ".5s", "1.s" */
 
 		/* without a unit, whatever follows must start the next component ("1x") */
 		u = skip_blanks(p);
@@ -155,7 +138,7 @@ int parse_timespan(const char *s, uint64_t *ret_usec)
 		if (n > 0)
 			p = u + n;
 
-		if (!overflow && !add_component(&total, int_s, int_e, frac_s, frac_e, mult))
+		if (!overflow && !add_component(&total, &d, mult))
 			overflow = true;
 		any = true;
 	}
