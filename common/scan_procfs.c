@@ -297,7 +297,8 @@ static int probe_pending(ProcfsScanner *p)
 	return 0;
 }
 
-/* One entry of a scoped pass: 1 reported, 0 not, -ESRCH gone, other negative: error. */
+/* One entry of a scoped pass: 1 reported, 0 not, -ESRCH gone, -EXDEV moved out of the
+ * scope, other negative: error. */
 static int scoped_one(ProcfsScanner *p, ProcEntry *e, scan_cb cb, void *userdata, ScanStats *stats)
 {
 	ProcSet *set = &p->set;
@@ -324,7 +325,7 @@ static int scoped_one(ProcfsScanner *p, ProcEntry *e, scan_cb cb, void *userdata
 		return 0;
 	}
 	if (!procset_in_scope(set, e->cgroup))
-		return -ESRCH; /* moved out */
+		return -EXDEV; /* moved out: no longer read */
 	PinRecord rec = {
 	    .starttime = e->starttime,
 	    .tgid = e->pid,
@@ -367,6 +368,10 @@ static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *s
 		ProcEntry *e = &set->v[i];
 		stats->visited++;
 		r = scoped_one(p, e, cb, userdata, stats);
+		if (r == -EXDEV) {
+			procset_drop(set, e);
+			continue;
+		}
 		if (r == -ESRCH) {
 			stats->vanished++;
 			/* its PID may name a new process already: look at it in the next pass */

@@ -202,6 +202,12 @@ static void log_scope(Daemon *d, const ScanStats *st)
 		d->said_no_events = true;
 		break;
 	}
+}
+
+/* The scanner's process events, read between scans once it has them (its first scoped
+ * pass opens them). */
+static void watch_scan_events(Daemon *d)
+{
 	int fd = scanner_event_fd(d->scanner);
 	if (fd >= 0 && d->event && !d->scan_events &&
 	    sd_event_add_io(d->event, &d->scan_events, fd, EPOLLIN, on_scan_events, d) < 0)
@@ -225,6 +231,7 @@ int daemon_scan(Daemon *d)
 	}
 	BudgetSet budgets = prep.budgets;
 	log_scope(d, &snap.stats);
+	watch_scan_events(d);
 	log_budget_changes(&d->budgets, &budgets);
 	budgets_done(&d->budgets);
 	d->budgets = budgets;
