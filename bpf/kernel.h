@@ -4,6 +4,7 @@
 #pragma once
 
 #include <linux/types.h> /* __u64 and friends, for libbpf's helper definitions too */
+#include <linux/bpf.h>   /* map types */
 
 struct seq_file;
 
@@ -42,6 +43,10 @@ struct task_struct {
 	char comm[16];
 	struct css_set *cgroups;
 } __attribute__((preserve_access_index));
+
+struct bpf_iter_task { /* the open-coded task iterator's state, opaque */
+	__u64 __opaque[3];
+} __attribute__((aligned(8)));
 
 struct bpf_iter__task {
 	struct bpf_iter_meta *meta;

@@ -1,19 +1,108 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* pinscan: one pass over every task, emitting the thread-group leaders whose mm holds
- * pinned (mm->pinned_vm) or locked (mm->locked_vm) pages, with their cgroup2 id. */
+/* pinscan: one pass over every process, keeping the thread-group leaders whose mm holds
+ * pinned (mm->pinned_vm) or locked (mm->locked_vm) pages, with their cgroup2 id.
+ *
+ * Two programs do the same job. pinwalk (Linux 6.7+) walks the kernel's list of thread-
+ * group leaders with the open-coded task iterator, under one RCU read lock, and writes
+ * the holders into an array in its globals: no thread is visited, no pid is looked up and
+ * no task reference is taken. pinscan, an iter/task program, runs where pinwalk does not
+ * load and when the array overflows: it visits every task and skips the threads. */
 #include "kernel.h"
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <stdbool.h>
 
 #include "pinscan.h"
 
-__u64 visited;  /* thread-group leaders seen in this pass (reset by the loader) */
+__u64 visited;  /* thread-group leaders seen in this pass (reset by the caller) */
 __u32 saw_init; /* PID 1 came by (some kernels' task iterators start at 2) */
+__u32 cap;      /* pinwalk: records to keep, up to PINSCAN_MAX (set by the caller) */
+__u32 n_recs;   /* pinwalk: holders found; more than cap: the pass overflowed */
 
-/* The fields every task needs are read by direct (CO-RE relocated) loads from the
- * iterator's task pointer, not through bpf_probe_read_kernel(): no helper calls for each
- * of thousands of idle processes. */
+/* pinwalk's records, read by the caller with one batch lookup: an array map of its own,
+ * not the globals, which the caller maps whole (and a mapping counts all its pages). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PINSCAN_MAX);
+	__type(key, __u32);
+	__type(value, struct pinscan_record);
+} recs SEC(".maps");
+
+extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+			     unsigned int flags) __weak __ksym;
+extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+extern void bpf_rcu_read_lock(void) __weak __ksym;
+extern void bpf_rcu_read_unlock(void) __weak __ksym;
+
+#define BPF_TASK_ITER_ALL_PROCS 0 /* the kernel's enum: leaders only */
+
+/* A holder is rare: the rest of its record is read the usual way. */
+static __always_inline void fill(struct task_struct *task, struct pinscan_record *rec)
+{
+	rec->tgid = (unsigned int)task->pid;
+	rec->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	rec->start_boottime = BPF_CORE_READ(task, start_boottime);
+	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
+}
+
+/* What the process pins and locks, in pages: whether it holds anything. The fields every
+ * process needs are read by direct (CO-RE relocated) loads, not through
+ * bpf_probe_read_kernel(): no helper calls for each of thousands of idle processes. */
+static __always_inline bool holds(struct task_struct *task, __u64 *pinned, __u64 *locked)
+{
+	struct mm_struct *mm = task->mm;
+	if (!mm)
+		return false; /* kernel threads, zombies */
+	*pinned = (__u64)mm->pinned_vm.counter;
+	*locked = mm->locked_vm;
+	return *pinned || *locked;
+}
+
+/* pinwalk: a holder goes into the next free record. */
+static __always_inline void keep(struct task_struct *task)
+{
+	__u64 pinned, locked;
+
+	if (!holds(task, &pinned, &locked))
+		return;
+	__u32 i = n_recs;
+	n_recs = i + 1;
+	if (i >= cap)
+		return; /* counted: the caller sees the overflow */
+	struct pinscan_record *rec = bpf_map_lookup_elem(&recs, &i);
+	if (!rec)
+		return; /* past PINSCAN_MAX, which cap never is */
+	rec->pinned = pinned;
+	rec->locked = locked;
+	fill(task, rec);
+}
+
+SEC("syscall")
+int pinwalk(void *ctx)
+{
+	struct bpf_iter_task it;
+	struct task_struct *task;
+	__u64 seen = 0;
+
+	(void)ctx;
+	bpf_rcu_read_lock();
+	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_PROCS);
+	bpf_iter_task_next(&it); /* the idle task, PID 0, comes first: no process */
+	task = bpf_iter_task_next(&it);
+	if (task && task->pid == 1)
+		saw_init = 1; /* the first process the kernel makes */
+	for (; task; task = bpf_iter_task_next(&it)) {
+		seen++;
+		keep(task);
+	}
+	bpf_iter_task_destroy(&it);
+	bpf_rcu_read_unlock();
+	visited = seen;
+	return 0;
+}
+
 SEC("iter/task")
 int pinscan(struct bpf_iter__task *ctx)
 {
@@ -25,21 +114,12 @@ int pinscan(struct bpf_iter__task *ctx)
 	int pid = task->pid;
 	if (pid != task->tgid)
 		return 0; /* threads share their leader's mm */
-	visited++;    /* one pass runs at a time */
+	visited++;        /* one pass runs at a time */
 	if (pid == 1)
 		saw_init = 1;
-	struct mm_struct *mm = task->mm;
-	if (!mm)
-		return 0; /* kernel threads, zombies */
-	rec.pinned = (unsigned long long)mm->pinned_vm.counter;
-	rec.locked = mm->locked_vm;
-	if (rec.pinned == 0 && rec.locked == 0)
+	if (!holds(task, &rec.pinned, &rec.locked))
 		return 0;
-	/* a holder: rare, read the rest the usual way */
-	rec.tgid = (unsigned int)pid;
-	rec.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	rec.start_boottime = BPF_CORE_READ(task, start_boottime);
-	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
+	fill(task, &rec);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

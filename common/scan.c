@@ -28,6 +28,11 @@ int scanner_set_scope(Scanner *s, const char *const *cgroups, size_t n)
 	return s->ops->set_scope ? s->ops->set_scope(s, cgroups, n) : 0;
 }
 
+const char *scanner_detail(Scanner *s)
+{
+	return s->ops->detail ? s->ops->detail(s) : NULL;
+}
+
 int scanner_event_fd(Scanner *s)
 {
 	return s->ops->event_fd ? s->ops->event_fd(s) : -1;
@@ -56,14 +61,21 @@ void scanner_free(Scanner *s)
 }
 
 #ifndef HAVE_BPF
-int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret)
+int scanner_bpf_new_with(const char *proc_root, const CgLayout *layout, const BpfScanOptions *o,
+			 Scanner **ret)
 {
 	(void)proc_root;
 	(void)layout;
+	(void)o;
 	(void)ret;
 	return -EOPNOTSUPP; /* built without the bpf scanner */
 }
 #endif
+
+int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret)
+{
+	return scanner_bpf_new_with(proc_root, layout, &(BpfScanOptions){}, ret);
+}
 
 int scanner_new(ScannerKind kind, const char *proc_root, const CgLayout *layout, Scanner **ret,
 		int *ret_bpf_error)

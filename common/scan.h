@@ -40,6 +40,7 @@ typedef struct ScanStats {
 	unsigned entered;   /* a resync found these, which no event had announced */
 	unsigned left;      /* a resync no longer found these */
 	int events_error;   /* why a scoped pass has no process events (negative errno), or 0 */
+	bool overflowed;    /* bpf: more holders than the task walk keeps; the iterator ran */
 } ScanStats;
 
 /* Called once per record; the record's strings live until it returns. A negative
@@ -56,6 +57,7 @@ typedef struct ScannerOps {
 	int (*set_scope)(Scanner *s, const char *const *cgroups, size_t n);
 	int (*event_fd)(Scanner *s);
 	int (*process_events)(Scanner *s);
+	const char *(*detail)(Scanner *s); /* how it scans, for the log */
 } ScannerOps;
 
 struct Scanner {
@@ -76,12 +78,28 @@ int scanner_procfs_one(Scanner *procfs, pid_t pid, scan_cb cb, void *userdata, S
  * without privileges, ENOENT without BTF, ...) when the kernel refuses it. */
 int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret);
 
+/* How the bpf backend may scan; scanner_bpf_new() uses the defaults (all zero), tests the
+ * rest. */
+typedef struct BpfScanOptions {
+	bool iterator_only; /* do not load the task walk: every pass runs the task iterator */
+	unsigned capacity;  /* records the walk keeps per pass; 0: all it can (PINSCAN_MAX) */
+} BpfScanOptions;
+int scanner_bpf_new_with(const char *proc_root, const CgLayout *layout, const BpfScanOptions *o,
+			 Scanner **ret);
+
+/* The first n records of the task walk's map into recs, with keys as room for n keys. */
+struct pinscan_record;
+int scan_bpf_read_records(int map_fd, uint32_t n, struct pinscan_record *recs, uint32_t *keys);
+
 /* The scanner Scanner= asks for: bpf, procfs, or auto (bpf where it loads, else procfs).
  * *ret_bpf_error (may be NULL) says why bpf was not used (0 when it was, or not asked). */
 int scanner_new(ScannerKind kind, const char *proc_root, const CgLayout *layout, Scanner **ret,
 		int *ret_bpf_error);
 
 int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats);
+
+/* How the scanner works here ("task walk"), or NULL when its name says it all. */
+const char *scanner_detail(Scanner *s);
 
 /* Limits what passes must read to the processes in these cgroups and below (paths in the
  * primary hierarchy): the budgeted subtrees. A backend that reads everything at little

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* bpf backend: a BPF task iterator reads mm->pinned_vm and mm->locked_vm of every
- * thread-group leader in one pass and emits only those holding something, with the
- * cgroup2 id; ids become paths through a cache that is rebuilt only when an id is new. */
+/* bpf backend: one BPF pass reads mm->pinned_vm and mm->locked_vm of every thread-group
+ * leader and keeps only those holding something, with the cgroup2 id; ids become paths
+ * through a cache that is rebuilt only when an id is new. The pass is the task walk
+ * (pinscan.bpf.c: pinwalk, run through BPF_PROG_TEST_RUN, its records read from the
+ * mapped globals) where the kernel has the open-coded task iterator (6.7+), else and
+ * while more processes hold pins than the walk keeps, the task iterator. */
+#include <assert.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -26,9 +30,18 @@ typedef struct IdPath {
 typedef struct BpfScanner {
 	Scanner base;
 	int link_fd;              /* the iterator's link */
-	int bss_fd;               /* the program's globals (.bss) */
+	int bss_fd;               /* the programs' globals (.bss) */
+	int walk_fd;              /* the task walk, -1 where it is not loaded */
+	int walk_error;           /* why not, or 0 */
+	bool iterate;             /* the last pass had more holders than the walk keeps */
+	bool reported_init;       /* this pass reported PID 1 */
+	int recs_fd;              /* the walk's records */
 	struct pinscan__bss *bss; /* mapped */
 	size_t bss_size;
+	struct pinscan_record *recs; /* the last walk's records, read from recs_fd */
+	uint32_t *keys;
+	uint32_t n_alloc;
+	char detail[128];
 	char *unified; /* cgroup2 mount, NULL on legacy hosts */
 	char *proc_root;
 	const char *cgroup_key;
@@ -69,7 +82,7 @@ static int ids_add(BpfScanner *p, uint64_t id, const char *path)
 }
 
 /* cgroup2 ids are the inode numbers of the cgroup directories. */
-static int walk(BpfScanner *p, int dfd, char *path, size_t len, unsigned depth)
+static int walk_cgroups(BpfScanner *p, int dfd, char *path, size_t len, unsigned depth)
 {
 	_cleanup_closedir_ DIR *d = fdopendir(dfd);
 	struct dirent *de;
@@ -93,7 +106,7 @@ static int walk(BpfScanner *p, int dfd, char *path, size_t len, unsigned depth)
 		path[len] = '/';
 		memcpy(path + len + 1, de->d_name, l + 1);
 		int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cfd >= 0 && (r = walk(p, cfd, path, len + 1 + l, depth + 1)) < 0)
+		if (cfd >= 0 && (r = walk_cgroups(p, cfd, path, len + 1 + l, depth + 1)) < 0)
 			return r;
 		path[len] = 0;
 	}
@@ -108,7 +121,7 @@ static int ids_rebuild(BpfScanner *p)
 	int dfd = open(p->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return negative_errno();
-	int r = walk(p, dfd, path, 0, 0);
+	int r = walk_cgroups(p, dfd, path, 0, 0);
 	if (r >= 0 && p->n_ids > 1)
 		qsort(p->ids, p->n_ids, sizeof(*p->ids), cmp_id);
 	return r;
@@ -171,18 +184,18 @@ static int emit(BpfScanner *p, const struct pinscan_record *rec, scan_cb cb, voi
 	int ret = cb(&r, userdata);
 	if (ret >= 0)
 		stats->reported++;
+	if (r.tgid == 1)
+		p->reported_init = true;
 	return ret;
 }
 
-static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
+/* The task iterator: the records come through the iterator's file. */
+static int task_iterate(BpfScanner *p, scan_cb cb, void *userdata, ScanStats *stats, bool *rebuilt)
 {
-	BpfScanner *p = (BpfScanner *)s;
 	struct pinscan_record recs[64];
-	bool rebuilt = false;
-	size_t have = 0;
+	size_t have = 0, holders = 0;
 
 	p->bss->visited = 0;
-	p->bss->saw_init = 0;
 	_cleanup_close_ int fd = bpf_iter_create(p->link_fd);
 	if (fd < 0)
 		return negative_errno();
@@ -196,20 +209,98 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 		have += (size_t)n;
 		size_t whole = have / sizeof(recs[0]);
 		for (size_t i = 0; i < whole; i++) {
-			int r = emit(p, &recs[i], cb, userdata, stats, &rebuilt);
+			int r = emit(p, &recs[i], cb, userdata, stats, rebuilt);
 			if (r < 0)
 				return r;
 		}
+		holders += whole;
 		have -= whole * sizeof(recs[0]);
 		if (have)
 			memmove(recs, (char *)recs + whole * sizeof(recs[0]), have);
 		if (n == 0)
 			break;
 	}
+	p->iterate = holders > p->bss->cap; /* the walk would overflow again */
 	stats->visited += (unsigned)p->bss->visited;
-	if (!p->bss->saw_init) /* this kernel's task iterator starts after PID 1 */
+	return 0;
+}
+
+int scan_bpf_read_records(int map_fd, uint32_t n, struct pinscan_record *recs, uint32_t *keys)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t count = n, next;
+
+	if (n == 0)
+		return 0;
+	if (bpf_map_lookup_batch(map_fd, NULL, &next, keys, recs, &count, &opts) < 0 &&
+	    errno != ENOENT) /* ENOENT: the last entry came with them */
+		return negative_errno();
+	return count == n ? 0 : -EIO;
+}
+
+/* The task walk: one run of the program, then its records. Returns 1, having reported
+ * nothing, when there were more holders than it keeps. */
+static int task_walk(BpfScanner *p, scan_cb cb, void *userdata, ScanStats *stats, bool *rebuilt)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	p->bss->n_recs = 0;
+	if (bpf_prog_test_run_opts(p->walk_fd, &opts) < 0)
+		return negative_errno();
+	if (opts.retval != 0)
+		return -EIO;
+	uint32_t n = p->bss->n_recs;
+	if (n > p->bss->cap)
+		return 1;
+	if (n > p->n_alloc) { /* grows with the holders: 60 bytes each */
+		struct pinscan_record *v = realloc(p->recs, n * sizeof(*v));
+		if (v)
+			p->recs = v;
+		uint32_t *k = realloc(p->keys, n * sizeof(*k));
+		if (k)
+			p->keys = k;
+		if (!v || !k)
+			return -ENOMEM;
+		p->n_alloc = n;
+	}
+	int r = scan_bpf_read_records(p->recs_fd, n, p->recs, p->keys);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < n; i++) {
+		r = emit(p, &p->recs[i], cb, userdata, stats, rebuilt);
+		if (r < 0)
+			return r;
+	}
+	stats->visited += (unsigned)p->bss->visited;
+	return 0;
+}
+
+static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
+{
+	BpfScanner *p = (BpfScanner *)s;
+	bool rebuilt = false;
+	int r = 1;
+
+	p->bss->saw_init = 0;
+	p->reported_init = false;
+	if (p->walk_fd >= 0 && !p->iterate)
+		r = task_walk(p, cb, userdata, stats, &rebuilt);
+	if (r > 0) {
+		stats->overflowed = p->walk_fd >= 0;
+		r = task_iterate(p, cb, userdata, stats, &rebuilt);
+	}
+	if (r < 0)
+		return r;
+	/* Some hosts' PID 1 is on neither the kernel's task list nor the iterator's walk
+	 * (seen on a microVM): then it is read through procfs, unless it was reported. */
+	if (!p->bss->saw_init && !p->reported_init)
 		return scanner_procfs_one(p->procfs, 1, cb, userdata, stats);
 	return 0;
+}
+
+static const char *bpf_detail(Scanner *s)
+{
+	return ((BpfScanner *)s)->detail;
 }
 
 static void bpf_free(Scanner *s)
@@ -220,6 +311,12 @@ static void bpf_free(Scanner *s)
 		munmap(p->bss, p->bss_size);
 	if (p->link_fd >= 0)
 		close(p->link_fd);
+	if (p->walk_fd >= 0)
+		close(p->walk_fd);
+	if (p->recs_fd >= 0)
+		close(p->recs_fd);
+	free(p->recs);
+	free(p->keys);
 	if (p->bss_fd >= 0)
 		close(p->bss_fd);
 	if (p->procfs)
@@ -234,6 +331,7 @@ static const ScannerOps bpf_ops = {
     .name = "bpf",
     .run = bpf_run,
     .free = bpf_free,
+    .detail = bpf_detail,
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -245,39 +343,56 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* In a child (child.h): the load parses the kernel's BTF, megabytes of heap, and runs
- * most of libbpf and libelf once. The link and the globals map outlive the child in the
- * fds it hands over. */
+ * most of libbpf and libelf once. The programs and the globals map outlive the child in
+ * the fds it hands over: the iterator's link, the globals, and where the walk loads, it
+ * and its records. The
+ * data is why the walk did not load (an int, negative errno), 0 when it did or was not
+ * asked for. */
 static int load(void *userdata, void *buf, size_t size, int *fds, size_t *n_fds)
 {
-	(void)userdata;
-	(void)buf;
-	(void)size;
+	const BpfScanOptions *o = userdata;
+	struct pinscan *skel = NULL;
+	int *walk_error = buf;
+
+	assert(size >= sizeof(int));
+	*walk_error = 0;
 	*n_fds = 0;
 	libbpf_set_print(quiet);
-	struct pinscan *skel = pinscan__open_and_load();
-	if (!skel)
-		return negative_errno();
+	if (!o->iterator_only && !(skel = pinscan__open_and_load()))
+		*walk_error = negative_errno(); /* a kernel before 6.7: the iterator alone */
+	if (!skel) {
+		skel = pinscan__open();
+		if (!skel)
+			return negative_errno();
+		bpf_program__set_autoload(skel->progs.pinwalk, false);
+		if (pinscan__load(skel) < 0)
+			return negative_errno();
+	}
 	struct bpf_link *link = bpf_program__attach_iter(skel->progs.pinscan, NULL);
 	if (!link)
 		return negative_errno();
-	fds[0] = bpf_link__fd(link);
-	fds[1] = bpf_map__fd(skel->maps.bss);
-	*n_fds = 2;
-	return 0; /* the child exits without tearing anything down */
+	fds[(*n_fds)++] = bpf_link__fd(link);
+	fds[(*n_fds)++] = bpf_map__fd(skel->maps.bss);
+	if (bpf_program__autoload(skel->progs.pinwalk)) {
+		fds[(*n_fds)++] = bpf_program__fd(skel->progs.pinwalk);
+		fds[(*n_fds)++] = bpf_map__fd(skel->maps.recs);
+	}
+	return sizeof(int); /* the child exits without tearing anything down */
 }
 
-int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret)
+int scanner_bpf_new_with(const char *proc_root, const CgLayout *layout, const BpfScanOptions *o,
+			 Scanner **ret)
 {
 	BpfScanner *p = calloc(1, sizeof(*p));
 	long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	int fds[2];
+	int fds[4], walk_error = 0;
 	size_t len, n_fds;
 	int r;
 
 	if (!p)
 		return -ENOMEM;
 	p->base.ops = &bpf_ops;
-	p->link_fd = p->bss_fd = -1;
+	p->link_fd = p->bss_fd = p->walk_fd = p->recs_fd = -1;
 	p->page_size = page > 0 ? (uint64_t)page : 4096;
 	p->ns_per_tick = tick > 0 ? 1000000000ULL / (uint64_t)tick : 10000000ULL;
 	p->cgroup_key = cg_layout_primary_key(layout);
@@ -288,8 +403,8 @@ int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret
 		bpf_free(&p->base);
 		return -ENOMEM;
 	}
-	r = child_call(load, NULL, NULL, 0, fds, 2, &len, &n_fds);
-	if (r >= 0 && n_fds != 2) {
+	r = child_call(load, (void *)o, &walk_error, sizeof(walk_error), fds, 4, &len, &n_fds);
+	if (r >= 0 && ((n_fds != 2 && n_fds != 4) || len != sizeof(walk_error))) {
 		while (n_fds > 0)
 			close(fds[--n_fds]);
 		r = -EIO;
@@ -300,6 +415,17 @@ int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret
 	}
 	p->link_fd = fds[0];
 	p->bss_fd = fds[1];
+	p->walk_fd = n_fds > 2 ? fds[2] : -1;
+	p->recs_fd = n_fds > 3 ? fds[3] : -1;
+	p->walk_error = walk_error;
+	if (p->walk_fd >= 0)
+		snprintf(p->detail, sizeof(p->detail), "task walk");
+	else if (walk_error < 0)
+		snprintf(p->detail, sizeof(p->detail),
+			 "task iterator; the task walk (Linux 6.7+) does not load here: %s",
+			 strerror(-walk_error));
+	else
+		snprintf(p->detail, sizeof(p->detail), "task iterator");
 	p->bss_size = (sizeof(*p->bss) + p->page_size - 1) / p->page_size * p->page_size;
 	p->bss = mmap(NULL, p->bss_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->bss_fd, 0);
 	if (p->bss == MAP_FAILED) {
@@ -308,6 +434,7 @@ int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret
 		bpf_free(&p->base);
 		return r;
 	}
+	p->bss->cap = o->capacity > 0 && o->capacity < PINSCAN_MAX ? o->capacity : PINSCAN_MAX;
 	if (p->unified)
 		ids_rebuild(p);
 	*ret = &p->base;

@@ -231,6 +231,12 @@ int daemon_scan(Daemon *d)
 	}
 	BudgetSet budgets = prep.budgets;
 	log_scope(d, &snap.stats);
+	if (snap.stats.overflowed != d->overflowed)
+		log_msg(LOG_NOTICE, snap.stats.overflowed
+					? "more processes hold pins than the bpf task walk keeps: "
+					  "the task iterator scans while that lasts"
+					: "the bpf task walk scans again");
+	d->overflowed = snap.stats.overflowed;
 	watch_scan_events(d);
 	log_budget_changes(&d->budgets, &budgets);
 	budgets_done(&d->budgets);
@@ -384,10 +390,11 @@ int daemon_run_once(Daemon *d)
 			strerror(-r));
 		return 1;
 	}
-	printf("pind: %u processes scanned in %" PRIu64 " us (%s), %u hold pins: %" PRIu64
+	const char *how = scanner_detail(d->scanner);
+	printf("pind: %u processes scanned in %" PRIu64 " us (%s%s%s), %u hold pins: %" PRIu64
 	       " bytes pinned, %" PRIu64 " bytes locked\n",
-	       snap.stats.visited, snap.stats.usec, d->scanner->ops->name, snap.tree->all_procs,
-	       snap.tree->all_pinned, snap.tree->all_locked);
+	       snap.stats.visited, snap.stats.usec, d->scanner->ops->name, how ? ", " : "",
+	       how ? how : "", snap.tree->all_procs, snap.tree->all_pinned, snap.tree->all_locked);
 	snapshot_done(&snap);
 	return 0;
 }

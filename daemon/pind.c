@@ -189,8 +189,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char interval[FORMAT_TIMESPAN_MAX];
-	log_msg(LOG_INFO, "started: cgroup root %s, scanner %s, scan every %s, config %s",
-		daemon_cgroup_root(&d), d.scanner->ops->name,
+	const char *how = scanner_detail(d.scanner);
+	log_msg(LOG_INFO, "started: cgroup root %s, scanner %s%s%s%s, scan every %s, config %s",
+		daemon_cgroup_root(&d), d.scanner->ops->name, how ? " (" : "", how ? how : "",
+		how ? ")" : "",
 		format_timespan(interval, sizeof(interval), d.sources.config.scan_interval_usec),
 		d.sources.config_path);
 	sd_notify(false, "READY=1");
