@@ -39,6 +39,9 @@ typedef struct ProcfsScanner {
 	uint64_t last_resync;
 	pid_t *pending; /* started or exec'd since the last pass */
 	size_t n_pending, cap_pending;
+	/* scanner_procfs_one()'s processes, their files kept open */
+	ProcSet kept;
+	bool have_kept;
 } ProcfsScanner;
 
 static bool is_pid_name(const char *s)
@@ -158,21 +161,6 @@ static int procfs_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 			return r;
 	}
 	return errno > 0 ? -errno : 0;
-}
-
-int scanner_procfs_one(Scanner *s, pid_t pid, scan_cb cb, void *userdata, ScanStats *stats)
-{
-	ProcfsScanner *p = (ProcfsScanner *)s;
-	char name[32];
-
-	if (s->ops != &procfs_ops)
-		return -EINVAL;
-	_cleanup_close_ int procfd = open(p->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0)
-		return negative_errno();
-	snprintf(name, sizeof(name), "%d", (int)pid);
-	int r = scan_one(p, procfd, name, cb, userdata, stats);
-	return r < 0 ? r : 0;
 }
 
 /* Remembers a process to look at in the next pass. */
@@ -299,9 +287,8 @@ static int probe_pending(ProcfsScanner *p)
 
 /* One entry of a scoped pass: 1 reported, 0 not, -ESRCH gone, -EXDEV moved out of the
  * scope, other negative: error. */
-static int scoped_one(ProcfsScanner *p, ProcEntry *e, scan_cb cb, void *userdata, ScanStats *stats)
+static int scoped_one(ProcSet *set, ProcEntry *e, scan_cb cb, void *userdata, ScanStats *stats)
 {
-	ProcSet *set = &p->set;
 	ProcStatus st;
 
 	ssize_t n = procset_read_status(set, e);
@@ -367,7 +354,7 @@ static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *s
 	for (size_t i = 0; i < set->n; i++) {
 		ProcEntry *e = &set->v[i];
 		stats->visited++;
-		r = scoped_one(p, e, cb, userdata, stats);
+		r = scoped_one(set, e, cb, userdata, stats);
 		if (r == -EXDEV) {
 			procset_drop(set, e);
 			continue;
@@ -389,12 +376,53 @@ static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *s
 	return 0;
 }
 
+/* One process as a pass would see it. Its files stay open for the next call (in a set of
+ * its own, whose scope is everything), so that the next read is one pread. */
+int scanner_procfs_one(Scanner *s, pid_t pid, scan_cb cb, void *userdata, ScanStats *stats)
+{
+	ProcfsScanner *p = (ProcfsScanner *)s;
+	bool changed;
+	int r;
+
+	if (s->ops != &procfs_ops || !p->mount)
+		return -EINVAL;
+	if (!p->have_kept) {
+		r = procset_init(&p->kept, p->proc_root, p->mount, p->cgroup_key, 16);
+		if (r < 0)
+			return r;
+		p->have_kept = true;
+		r = procset_set_roots(&p->kept, (const char *[]){"/"}, 1, &changed);
+		if (r < 0)
+			return r;
+	}
+	ProcEntry *e = procset_find(&p->kept, pid);
+	if (!e) {
+		r = procset_probe(&p->kept, pid);
+		if (r < 0)
+			return r;
+		e = procset_find(&p->kept, pid);
+	}
+	stats->visited++;
+	r = e ? scoped_one(&p->kept, e, cb, userdata, stats) : -ESRCH;
+	if (r == -ESRCH || r == -EXDEV) { /* gone (or out of everything: a race) */
+		stats->vanished++;
+		procset_remove(&p->kept, pid);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	stats->reported += (unsigned)r;
+	return 0;
+}
+
 static void procfs_free(Scanner *s)
 {
 	ProcfsScanner *p = (ProcfsScanner *)s;
 	proc_events_close(p->events);
 	if (p->scoped)
 		procset_done(&p->set);
+	if (p->have_kept)
+		procset_done(&p->kept);
 	free(p->pending);
 	free(p->proc_root);
 	free(p);

@@ -227,6 +227,7 @@ typedef struct Seen {
 	pid_t pid[8];
 	char cgroup[8][64];
 	uint64_t pinned[8];
+	uint64_t locked[8];
 } Seen;
 
 static int collect(const PinRecord *r, void *userdata)
@@ -235,6 +236,7 @@ static int collect(const PinRecord *r, void *userdata)
 	ck_assert_uint_lt(s->n, 8);
 	s->pid[s->n] = r->tgid;
 	snprintf(s->cgroup[s->n], sizeof(s->cgroup[0]), "%s", r->cgroup);
+	s->locked[s->n] = r->locked;
 	s->pinned[s->n++] = r->pinned;
 	return 0;
 }
@@ -293,6 +295,46 @@ START_TEST(test_scoped_pass)
 }
 END_TEST
 
+/* scanner_procfs_one(): its process's files stay open, so a second call reads what the
+ * same files say now; a process that is gone is counted as vanished, not an error. */
+START_TEST(test_procfs_one)
+{
+	CgLayout l;
+	Scanner *sc;
+	ScanStats st = {};
+	Seen seen = {};
+	char path[PATH_MAX * 2];
+
+	ck_assert_int_eq(cg_layout_init(&l, cg, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(scanner_procfs_new(proc, &l, &sc), 0);
+	ck_assert_int_eq(scanner_procfs_one(sc, 20, collect, &seen, &st), 0);
+	ck_assert_uint_eq(seen.n, 1);
+	ck_assert_uint_eq(seen.pinned[0], 64 * 1024);
+	ck_assert_str_eq(seen.cgroup[0], "/other.slice");
+
+	/* the kept status file, rewritten in place; the name no longer leads to it */
+	tu_xsnprintf(path, "%s/20/status", proc);
+	tu_write_file(path, "Name:\thog-20\nTgid:\t20\nPid:\t20\nVmLck:\t8 kB\nVmPin:\t128 kB\n");
+	char moved[PATH_MAX * 2];
+	tu_xsnprintf(moved, "%s/20/status.old", proc);
+	ck_assert_int_eq(rename(path, moved), 0);
+	seen = (Seen){};
+	ck_assert_int_eq(scanner_procfs_one(sc, 20, collect, &seen, &st), 0);
+	ck_assert_uint_eq(seen.n, 1);
+	ck_assert_uint_eq(seen.pinned[0], 128 * 1024);
+	ck_assert_uint_eq(seen.locked[0], 8 * 1024);
+
+	seen = (Seen){};
+	st = (ScanStats){};
+	ck_assert_int_eq(scanner_procfs_one(sc, 13, collect, &seen, &st), 0); /* exited */
+	ck_assert_uint_eq(seen.n, 0);
+	ck_assert_uint_eq(st.visited, 1);
+	ck_assert_uint_eq(st.vanished, 1);
+	scanner_free(sc);
+	cg_layout_done(&l);
+}
+END_TEST
+
 static Suite *procset_suite(void)
 {
 	Suite *s = suite_create("procset");
@@ -306,6 +348,7 @@ static Suite *procset_suite(void)
 	tcase_add_test(tc, test_probe);
 	tcase_add_test(tc, test_read);
 	tcase_add_test(tc, test_scoped_pass);
+	tcase_add_test(tc, test_procfs_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
