@@ -151,12 +151,12 @@ static pid_t spawn(int sub, char *const argv[], char *const envp[], int out_fd, 
 }
 
 typedef struct Ctx {
-	Scanner *procfs, *bpf, *cur;
+	Scanner *procfs, *bpf, *bpf_iter, *cur;
 #ifdef HAVE_BPF
 	struct pinscan *skel;
 	struct bpf_link *link;
 #endif
-	char iterbuf[4 << 20];
+	char iterbuf[4 << 20] __attribute__((aligned(8)));
 	int fds[65536]; /* the pread floor's /proc/PID/status files */
 	pid_t pids[65536];
 	bool budgeted[65536]; /* the process is in the bench's subtree */
@@ -215,7 +215,18 @@ static int64_t scan_pass(Ctx *c, Totals *t)
 }
 
 #ifdef HAVE_BPF
-/* The floor of the bpf scan: create the iterator and read every record, nothing else. */
+/* The floors' records (untimed), as pind's scan would count them. */
+static void account_records(Ctx *c, Totals *t, const struct pinscan_record *rec, size_t n)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	for (size_t i = 0; i < n; i++)
+		account(t, pid_in_bench((pid_t)rec[i].tgid), rec[i].pinned * page,
+			rec[i].locked * page);
+	t->skipped_init = !c->skel->bss->saw_init;
+	c->skel->bss->saw_init = 0;
+}
+
+/* The floor of the bpf scan with the task iterator: create it, read every record. */
 static int64_t iter_pass(Ctx *c, Totals *t)
 {
 	size_t have = 0;
@@ -237,13 +248,31 @@ static int64_t iter_pass(Ctx *c, Totals *t)
 	int64_t d = now_ns() - t0;
 	if (e)
 		return -e;
-	const struct pinscan_record *rec = (const struct pinscan_record *)c->iterbuf;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	for (size_t i = 0; i < have / sizeof(*rec); i++) /* untimed */
-		account(t, pid_in_bench((pid_t)rec[i].tgid), rec[i].pinned * page,
-			rec[i].locked * page);
-	t->skipped_init = !c->skel->bss->saw_init;
-	c->skel->bss->saw_init = 0;
+	account_records(c, t, (const struct pinscan_record *)c->iterbuf,
+			have / sizeof(struct pinscan_record));
+	return d;
+}
+
+/* The floor of the bpf scan with the task walk: run it, read its records. */
+static int64_t walk_pass(Ctx *c, Totals *t)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct pinscan_record *rec = (struct pinscan_record *)c->iterbuf;
+	uint32_t *keys = (uint32_t *)(c->iterbuf + PINSCAN_MAX * sizeof(*rec));
+
+	int64_t t0 = now_ns();
+	c->skel->bss->n_recs = 0;
+	int r = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.pinwalk), &opts);
+	if (r < 0 || opts.retval != 0)
+		return r < 0 ? -errno : -EIO;
+	uint32_t n = c->skel->bss->n_recs;
+	if (n > c->skel->bss->cap)
+		return -ENOBUFS;
+	r = scan_bpf_read_records(bpf_map__fd(c->skel->maps.recs), n, rec, keys);
+	int64_t d = now_ns() - t0;
+	if (r < 0)
+		return r;
+	account_records(c, t, rec, n);
 	return d;
 }
 #endif
@@ -362,28 +391,50 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void measure(Ctx *c, Result *r, int m, int64_t (*fn)(Ctx *, Totals *), unsigned passes)
-{
-	int64_t ns[PASSES];
+typedef int64_t (*pass_fn)(Ctx *c, Totals *t);
 
-	fprintf(stderr, "pinbench:   %s x %u\n", method_name[m], WARMUP + passes);
-	for (unsigned i = 0; i < WARMUP + passes; i++) {
-		Totals t = {0};
-		int64_t d = fn(c, &t);
-		if (d < 0) {
-			fprintf(stderr, "pinbench: %s failed: %s\n", method_name[m],
-				strerror((int)-d));
-			return;
+/* Methods m[0..k) measured together: each round runs one pass of each in turn, so that a
+ * scan and its floor see the caches as the other leaves them (a walk over 10,000 tasks
+ * costs 0.3 ms right after another, 2 ms after something else went through the cache). */
+static void measure_together(Ctx *c, Result *res, const int *m, const pass_fn *fn, size_t k,
+			     unsigned passes)
+{
+	int64_t ns[4][PASSES];
+	bool failed[4] = {false};
+
+	for (size_t j = 0; j < k; j++)
+		fprintf(stderr, "pinbench:   %s x %u\n", method_name[m[j]], WARMUP + passes);
+	for (unsigned i = 0; i < WARMUP + passes; i++)
+		for (size_t j = 0; j < k; j++) {
+			Totals t = {0};
+			if (failed[j])
+				continue;
+			int64_t d = fn[j](c, &t);
+			if (d < 0) {
+				fprintf(stderr, "pinbench: %s failed: %s\n", method_name[m[j]],
+					strerror((int)-d));
+				failed[j] = true;
+				continue;
+			}
+			if (i >= WARMUP)
+				ns[j][i - WARMUP] = d;
+			res[m[j]].tot = t;
 		}
-		if (i >= WARMUP)
-			ns[i - WARMUP] = d;
-		r->tot = t;
+	for (size_t j = 0; j < k; j++) {
+		Result *r = &res[m[j]];
+		if (failed[j])
+			continue;
+		qsort(ns[j], passes, sizeof(ns[j][0]), cmp_i64);
+		r->med_ns = (double)ns[j][passes / 2]; /* passes are odd */
+		r->min_ns = (double)ns[j][0];
+		r->max_ns = (double)ns[j][passes - 1];
+		r->ran = true;
 	}
-	qsort(ns, passes, sizeof(ns[0]), cmp_i64);
-	r->med_ns = (double)ns[passes / 2]; /* passes are odd */
-	r->min_ns = (double)ns[0];
-	r->max_ns = (double)ns[passes - 1];
-	r->ran = true;
+}
+
+static void measure(Ctx *c, Result *res, int m, pass_fn fn, unsigned passes)
+{
+	measure_together(c, res, &m, &fn, 1, passes);
 }
 
 /* utime + stime (ticks) from /proc/PID/stat; -1 when unreadable. */
@@ -435,11 +486,12 @@ static void run_daemon(const char *pind, const char *scanner, unsigned secs, Dae
 	if (pid < 0)
 		die("starting pind: %s", strerror(errno));
 	fprintf(stderr, "pinbench: pind (Scanner=%s) as %d for %u s\n", scanner, (int)pid, secs);
-	snprintf(want, sizeof(want), "scanner %s,", scanner);
-	nap_ms(3000);                                   /* started, past the first scans */
-	bool gone = waitpid(pid, NULL, WNOHANG) == pid; /* reaped: its pid no longer ours */
+	snprintf(want, sizeof(want), "scanner %s", scanner); /* then "," or " (how)," */
+	nap_ms(3000);                                        /* started, past the first scans */
+	bool gone = waitpid(pid, NULL, WNOHANG) == pid;      /* reaped: its pid no longer ours */
 	char *started = read_file(path, buf, sizeof(buf)) > 0 ? strstr(buf, "started: ") : NULL;
-	if (!gone && started && strstr(started, want)) {
+	char *says = started ? strstr(started, want) : NULL;
+	if (!gone && says && (says[strlen(want)] == ',' || says[strlen(want)] == ' ')) {
 		int64_t w0 = now_ns();
 		double t0 = proc_cpu(pid);
 		nap_ms((long)secs * 1000);
@@ -450,6 +502,7 @@ static void run_daemon(const char *pind, const char *scanner, unsigned secs, Dae
 			if (read_file(path, buf, sizeof(buf)) > 0) {
 				parse_keyed_u64(buf, strlen(buf), "VmRSS", &r->rss);
 				parse_keyed_u64(buf, strlen(buf), "VmHWM", &r->hwm);
+				parse_keyed_u64(buf, strlen(buf), "RssFile", &r->rss_file);
 			}
 			r->ran = true;
 		}
@@ -622,15 +675,19 @@ int main(int argc, char **argv)
 	int r = scanner_procfs_new("/proc", &layout, &C.procfs);
 	if (r < 0)
 		die("procfs scanner: %s", strerror(-r));
-	if ((r = scanner_bpf_new("/proc", &layout, &C.bpf)) < 0) {
+	if ((r = scanner_bpf_new("/proc", &layout, &C.bpf)) < 0 ||
+	    (r = scanner_bpf_new_with("/proc", &layout, &(BpfScanOptions){.iterator_only = true},
+				      &C.bpf_iter)) < 0)
 		fprintf(stderr, "pinbench: the bpf scanner does not load: %s\n", strerror(-r));
-		C.bpf = NULL;
-	}
+	else
+		R.bpf_detail = scanner_detail(C.bpf);
 #ifdef HAVE_BPF
-	C.skel = pinscan__open_and_load();
+	C.skel = pinscan__open_and_load(); /* both floors: fails where the walk does not load */
 	C.link = C.skel ? bpf_program__attach_iter(C.skel->progs.pinscan, NULL) : NULL;
 	if (!C.link)
-		fprintf(stderr, "pinbench: the bare iterator does not load: %s\n", strerror(errno));
+		fprintf(stderr, "pinbench: the bare programs do not load: %s\n", strerror(errno));
+	else
+		C.skel->bss->cap = PINSCAN_MAX;
 #endif
 
 	for (unsigned i = 0, spawned = 0; i < 2; i++) {
@@ -649,20 +706,26 @@ int main(int argc, char **argv)
 			die("procfs scanner with a scope: %s", strerror(-r));
 		C.cur = scoped;
 		Result *res = R.res[i];
-		measure(&C, &res[M_PROCFS], M_PROCFS, scan_pass, PASSES);
+		measure(&C, res, M_PROCFS, scan_pass, PASSES);
 		scanner_free(scoped);
-		for (int m = M_PROCFS_ALL; m <= M_BPF; m++)
-			if ((C.cur = m == M_BPF ? C.bpf : C.procfs))
-				measure(&C, &res[m], m, scan_pass, PASSES);
+		C.cur = C.procfs;
+		measure(&C, res, M_PROCFS_ALL, scan_pass, PASSES);
 #ifdef HAVE_BPF
-		if (C.link) /* in the same state as the bpf scan: before 10,000 files are open */
-			measure(&C, &res[M_ITER], M_ITER, iter_pass, PASSES);
+		/* in the same state as the bpf scan: before 10,000 files are open */
+		if (C.bpf && C.link) {
+			C.cur = C.bpf;
+			measure_together(&C, res, (int[]){M_BPF, M_WALK},
+					 (pass_fn[]){scan_pass, walk_pass}, 2, PASSES);
+			C.cur = C.bpf_iter;
+			measure_together(&C, res, (int[]){M_BPF_ITER, M_ITER},
+					 (pass_fn[]){scan_pass, iter_pass}, 2, PASSES);
+		}
 #endif
 		R.procs[i] = open_status_files(&C, &R.budgeted[i]);
-		measure(&C, &res[M_PREAD], M_PREAD, pread_pass, PASSES);
-		measure(&C, &res[M_PREAD_ALL], M_PREAD_ALL, pread_all_pass, PASSES);
-		measure(&C, &res[M_OPEN_READ], M_OPEN_READ, open_read_pass, PASSES);
-		measure(&C, &res[M_PIPE], M_PIPE, pipe_pass, PIPE_PASSES);
+		measure(&C, res, M_PREAD, pread_pass, PASSES);
+		measure(&C, res, M_PREAD_ALL, pread_all_pass, PASSES);
+		measure(&C, res, M_OPEN_READ, open_read_pass, PASSES);
+		measure(&C, res, M_PIPE, pipe_pass, PIPE_PASSES);
 		while (C.nfds)
 			close(C.fds[--C.nfds]);
 		R.mismatch[i] = !check_totals(res);
@@ -674,6 +737,8 @@ int main(int argc, char **argv)
 #endif
 	if (C.bpf)
 		scanner_free(C.bpf);
+	if (C.bpf_iter)
+		scanner_free(C.bpf_iter);
 	scanner_free(C.procfs);
 	cg_layout_done(&layout);
 

@@ -14,8 +14,10 @@
 enum {
 	M_PROCFS,     /* pind's procfs scanner reading the budgeted subtree (the bench's) */
 	M_PROCFS_ALL, /* the same without a scope: every process in /proc (pinctl's) */
-	M_BPF,        /* pind's bpf scanner */
-	M_ITER,       /* floor: the bare BPF iterator */
+	M_BPF,        /* pind's bpf scanner (the task walk, where it loads) */
+	M_BPF_ITER,   /* pind's bpf scanner with the task iterator (its fallback) */
+	M_WALK,       /* floor: the bare task walk program */
+	M_ITER,       /* floor: the bare task iterator program */
 	M_PREAD,      /* floor: pread of open status files, the budgeted subtree's */
 	M_PREAD_ALL,  /* the same, every process's */
 	M_OPEN_READ,  /* open + read + close of every status file: fds not kept */
@@ -29,7 +31,7 @@ typedef struct Totals {
 	uint64_t pinned, locked;             /* everything the method found, host-wide */
 	uint64_t bench_pinned, bench_locked; /* of the processes below the bench cgroup */
 	unsigned records;                    /* processes holding something */
-	bool skipped_init;                   /* the bare iterator did not visit PID 1 */
+	bool skipped_init;                   /* a bare floor did not visit PID 1 */
 } Totals;
 
 typedef struct Result {
@@ -43,7 +45,7 @@ typedef struct DaemonResult {
 	const char *scanner;
 	unsigned secs;
 	double cpu_pct;
-	uint64_t rss, hwm;
+	uint64_t rss, hwm, rss_file; /* rss_file: of rss, file pages (the libraries' code) */
 } DaemonResult;
 
 typedef struct Report {
@@ -54,6 +56,7 @@ typedef struct Report {
 	bool mismatch[2];
 	DaemonResult daemon[2];
 	unsigned pinning; /* processes holding pins at the largest N, as pind's scan saw them */
+	const char *bpf_detail; /* how pind's bpf scanner scans (scanner_detail()) */
 } Report;
 
 /* Prints the tables (Markdown) to stdout. */
