@@ -402,6 +402,8 @@ static void measure_together(Ctx *c, Result *res, const int *m, const pass_fn *f
 	int64_t ns[4][PASSES];
 	bool failed[4] = {false};
 
+	if (k > 4 || passes > PASSES)
+		die("measure_together: %zu methods, %u passes", k, passes);
 	for (size_t j = 0; j < k; j++)
 		fprintf(stderr, "pinbench:   %s x %u\n", method_name[m[j]], WARMUP + passes);
 	for (unsigned i = 0; i < WARMUP + passes; i++)

@@ -4,8 +4,8 @@
  *
  * Two programs do the same job. pinwalk (Linux 6.7+) walks the kernel's list of thread-
  * group leaders with the open-coded task iterator, under one RCU read lock, and writes
- * the holders into an array in its globals: no thread is visited, no pid is looked up and
- * no task reference is taken. pinscan, an iter/task program, runs where pinwalk does not
+ * the holders into an array map: no thread is visited, no pid is looked up and no task
+ * reference is taken. pinscan, an iter/task program, runs where pinwalk does not
  * load and when the array overflows: it visits every task and skips the threads. */
 #include "kernel.h"
 
@@ -16,7 +16,7 @@
 #include "pinscan.h"
 
 __u64 visited;  /* thread-group leaders seen in this pass (reset by the caller) */
-__u32 saw_init; /* PID 1 came by (some kernels' task iterators start at 2) */
+__u32 saw_init; /* PID 1 came by (on some hosts neither program sees it) */
 __u32 cap;      /* pinwalk: records to keep, up to PINSCAN_MAX (set by the caller) */
 __u32 n_recs;   /* pinwalk: holders found; more than cap: the pass overflowed */
 

@@ -2,8 +2,8 @@
 /* bpf backend: one BPF pass reads mm->pinned_vm and mm->locked_vm of every thread-group
  * leader and keeps only those holding something, with the cgroup2 id; ids become paths
  * through a cache that is rebuilt only when an id is new. The pass is the task walk
- * (pinscan.bpf.c: pinwalk, run through BPF_PROG_TEST_RUN, its records read from the
- * mapped globals) where the kernel has the open-coded task iterator (6.7+), else and
+ * (pinscan.bpf.c: pinwalk, run through BPF_PROG_TEST_RUN, its records read from its
+ * array map in one batch lookup) where the kernel has the open-coded task iterator (6.7+), else and
  * while more processes hold pins than the walk keeps, the task iterator. */
 #include <assert.h>
 #include <bpf/bpf.h>
@@ -32,7 +32,6 @@ typedef struct BpfScanner {
 	int link_fd;              /* the iterator's link */
 	int bss_fd;               /* the programs' globals (.bss) */
 	int walk_fd;              /* the task walk, -1 where it is not loaded */
-	int walk_error;           /* why not, or 0 */
 	bool iterate;             /* the last pass had more holders than the walk keeps */
 	bool reported_init;       /* this pass reported PID 1 */
 	int recs_fd;              /* the walk's records */
@@ -345,9 +344,8 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 /* In a child (child.h): the load parses the kernel's BTF, megabytes of heap, and runs
  * most of libbpf and libelf once. The programs and the globals map outlive the child in
  * the fds it hands over: the iterator's link, the globals, and where the walk loads, it
- * and its records. The
- * data is why the walk did not load (an int, negative errno), 0 when it did or was not
- * asked for. */
+ * and its records. The data is why the walk did not load (an int, negative errno), 0 when
+ * it did or was not asked for. */
 static int load(void *userdata, void *buf, size_t size, int *fds, size_t *n_fds)
 {
 	const BpfScanOptions *o = userdata;
@@ -417,7 +415,6 @@ int scanner_bpf_new_with(const char *proc_root, const CgLayout *layout, const Bp
 	p->bss_fd = fds[1];
 	p->walk_fd = n_fds > 2 ? fds[2] : -1;
 	p->recs_fd = n_fds > 3 ? fds[3] : -1;
-	p->walk_error = walk_error;
 	if (p->walk_fd >= 0)
 		snprintf(p->detail, sizeof(p->detail), "task walk");
 	else if (walk_error < 0)
