@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,9 +210,18 @@ START_TEST(test_walk)
 
 	if (!env_open(&e, &(BpfScanOptions){}, &s))
 		return;
-	ck_assert_msg(strcmp(scanner_detail(s), "task walk") == 0,
-		      "this kernel (6.7+ expected) does not walk: %s", scanner_detail(s));
-	exact_passes(&e, s);
+	if (strcmp(scanner_detail(s), "task walk") != 0) {
+		struct utsname u;
+		unsigned major = 0, minor = 0;
+		ck_assert_int_eq(uname(&u), 0);
+		sscanf(u.release, "%u.%u", &major, &minor);
+		/* the open-coded task iterator came with 6.7: from there on, the walk must load */
+		ck_assert_msg(major * 1000 + minor < 6007, "Linux %s does not walk: %s", u.release,
+			      scanner_detail(s));
+		printf("SKIP: %s: Linux %s has no open-coded task iterator (6.7+)\n", __func__,
+		       u.release);
+	} else
+		exact_passes(&e, s);
 	env_close(&e, s);
 }
 END_TEST
