@@ -35,13 +35,24 @@ struct css_set {
 	struct cgroup *dfl_cgrp;
 } __attribute__((preserve_access_index));
 
+struct list_head {
+	struct list_head *next;
+} __attribute__((preserve_access_index));
+
+struct signal_struct {
+	struct list_head thread_head; /* its threads, through task_struct.thread_node (6.6+) */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+	unsigned int flags;
 	int pid;
 	int tgid;
 	struct mm_struct *mm;
 	__u64 start_boottime;
 	char comm[16];
 	struct css_set *cgroups;
+	struct signal_struct *signal;
+	struct list_head thread_node;
 } __attribute__((preserve_access_index));
 
 struct bpf_iter_task { /* the open-coded task iterator's state, opaque */

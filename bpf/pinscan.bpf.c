@@ -38,34 +38,75 @@ extern void bpf_rcu_read_unlock(void) __weak __ksym;
 
 #define BPF_TASK_ITER_ALL_PROCS 0 /* the kernel's enum: leaders only */
 
-/* A holder is rare: the rest of its record is read the usual way. */
-static __always_inline void fill(struct task_struct *task, struct pinscan_record *rec)
+#define PF_KTHREAD     0x00200000 /* the kernel's task flag: a kernel thread */
+#define THREADS_LOOKED 64         /* threads looked at for one whose leader exited */
+
+/* The thread that stands for a process whose leader has exited while its threads live on
+ * (pthread_exit in main): the leader's mm is gone, a live thread's is the process's, and
+ * so is its cgroup (a move skips the exited leader). NULL for kernel threads and where
+ * none is found. Rare: read the usual way. */
+static __always_inline struct task_struct *live_thread(struct task_struct *leader)
+{
+	if ((leader->flags & PF_KTHREAD) || !bpf_core_field_exists(leader->thread_node))
+		return NULL;
+	struct signal_struct *sig = BPF_CORE_READ(leader, signal);
+	if (!sig)
+		return NULL;
+	unsigned long head = (unsigned long)&sig->thread_head;
+	struct list_head *pos = BPF_CORE_READ(sig, thread_head.next);
+	for (int i = 0; i < THREADS_LOOKED && pos && (unsigned long)pos != head; i++) {
+		struct task_struct *t =
+		    (void *)((unsigned long)pos -
+			     bpf_core_field_offset(struct task_struct, thread_node));
+		if (BPF_CORE_READ(t, mm))
+			return t;
+		pos = BPF_CORE_READ(pos, next);
+	}
+	return NULL;
+}
+
+/* A holder is rare: the rest of its record is read the usual way; its cgroup from the
+ * task that stands for it (rep). */
+static __always_inline void fill(struct task_struct *task, struct task_struct *rep,
+				 struct pinscan_record *rec)
 {
 	rec->tgid = (unsigned int)task->pid;
-	rec->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	rec->cgroup_id = BPF_CORE_READ(rep, cgroups, dfl_cgrp, kn, id);
 	rec->start_boottime = BPF_CORE_READ(task, start_boottime);
 	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
 }
 
-/* What the process pins and locks, in pages: whether it holds anything. The fields every
- * process needs are read by direct (CO-RE relocated) loads, not through
- * bpf_probe_read_kernel(): no helper calls for each of thousands of idle processes. */
-static __always_inline bool holds(struct task_struct *task, __u64 *pinned, __u64 *locked)
+/* What the process (its leader: task) pins and locks, in pages: whether it holds
+ * anything; *rep: the task that stands for it. The fields every process needs are read by
+ * direct (CO-RE relocated) loads, not through bpf_probe_read_kernel(): no helper calls for
+ * each of thousands of idle processes. */
+static __always_inline bool holds(struct task_struct *task, __u64 *pinned, __u64 *locked,
+				  struct task_struct **rep)
 {
 	struct mm_struct *mm = task->mm;
-	if (!mm)
-		return false; /* kernel threads, zombies */
-	*pinned = (__u64)mm->pinned_vm.counter;
-	*locked = mm->locked_vm;
+	if (mm) {
+		*rep = task;
+		*pinned = (__u64)mm->pinned_vm.counter;
+		*locked = mm->locked_vm;
+	} else { /* kernel threads, zombies, exited leaders */
+		struct task_struct *t = live_thread(task);
+		if (!t)
+			return false;
+		mm = BPF_CORE_READ(t, mm);
+		*rep = t;
+		*pinned = (__u64)BPF_CORE_READ(mm, pinned_vm.counter);
+		*locked = BPF_CORE_READ(mm, locked_vm);
+	}
 	return *pinned || *locked;
 }
 
 /* pinwalk: a holder goes into the next free record. */
 static __always_inline void keep(struct task_struct *task)
 {
+	struct task_struct *rep;
 	__u64 pinned, locked;
 
-	if (!holds(task, &pinned, &locked))
+	if (!holds(task, &pinned, &locked, &rep))
 		return;
 	__u32 i = n_recs;
 	n_recs = i + 1;
@@ -76,7 +117,7 @@ static __always_inline void keep(struct task_struct *task)
 		return; /* past PINSCAN_MAX, which cap never is */
 	rec->pinned = pinned;
 	rec->locked = locked;
-	fill(task, rec);
+	fill(task, rep, rec);
 }
 
 SEC("syscall")
@@ -117,9 +158,10 @@ int pinscan(struct bpf_iter__task *ctx)
 	visited++;        /* one pass runs at a time */
 	if (pid == 1)
 		saw_init = 1;
-	if (!holds(task, &rec.pinned, &rec.locked))
+	struct task_struct *rep;
+	if (!holds(task, &rec.pinned, &rec.locked, &rep))
 		return 0;
-	fill(task, &rec);
+	fill(task, rep, &rec);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -123,8 +124,49 @@ static int status_line(const char *line, size_t l, void *userdata)
 		if (r < 0)
 			return r;
 		p->seen |= SEEN_VMLCK;
+	} else if ((v = status_value(line, l, "Threads", &vl))) {
+		uint64_t n; /* informational: a line cut short reads as absent */
+		if (parse_u64(v, vl, &n) >= 0 && n <= UINT32_MAX)
+			p->st.threads = (unsigned)n;
 	}
 	return 0;
+}
+
+bool proc_status_leader_gone(const ProcStatus *st)
+{
+	return !st->has_vm && st->threads > 1;
+}
+
+int proc_live_thread(int dfd, pid_t pid, char *buf, size_t size, ProcStatus *ret, int *ret_fd)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	char self[16];
+
+	int tfd = openat(dfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return negative_errno();
+	d = fdopendir(tfd);
+	if (!d) {
+		close(tfd);
+		return negative_errno();
+	}
+	snprintf(self, sizeof(self), "%d", (int)pid);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+			continue;
+		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		ssize_t n = read_small_file_at(fd, "status", buf, size);
+		if (n > 0 && proc_status_parse(buf, (size_t)n, ret) >= 0 && ret->has_vm &&
+		    ret->tgid == pid) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	return -ESRCH;
 }
 
 int proc_stat_starttime(const char *buf, size_t len, uint64_t *ret)

@@ -17,9 +17,10 @@ typedef struct ProcStatus {
 	char comm[PROC_COMM_MAX];
 	pid_t pid;
 	pid_t tgid;
-	uint64_t pinned; /* VmPin, bytes */
-	uint64_t locked; /* VmLck, bytes */
-	bool has_vm;     /* VmPin and VmLck present (absent for kernel threads, zombies) */
+	uint64_t pinned;  /* VmPin, bytes */
+	uint64_t locked;  /* VmLck, bytes */
+	bool has_vm;      /* VmPin and VmLck present (absent for kernel threads, zombies) */
+	unsigned threads; /* Threads:, 0 when absent or unreadable */
 } ProcStatus;
 
 /* Parses a /proc/PID/status buffer (need not be NUL-terminated). Name, Pid and Tgid are
@@ -49,6 +50,16 @@ int parse_keyed_u64(const char *buf, size_t len, const char *key, uint64_t *ret)
 /* Reads a whole (small) file below dirfd into buf (up to size-1 bytes, NUL-terminated).
  * Returns the length or a negative errno. */
 ssize_t read_small_file_at(int dirfd, const char *name, char *buf, size_t size);
+
+/* Whether a status says its thread-group leader has exited while other threads live on
+ * (pthread_exit in main): the leader's status then has no Vm lines, and its cgroup file
+ * says where the leader was, not where the process is. */
+bool proc_status_leader_gone(const ProcStatus *st);
+
+/* For such a process (/proc/PID open as dfd): a thread that still has the process's mm.
+ * Parses its status (read into buf) into *ret and opens its directory (task/TID) as
+ * *ret_fd, to read its cgroup from. -ESRCH when no thread has it any more. */
+int proc_live_thread(int dfd, pid_t pid, char *buf, size_t size, ProcStatus *ret, int *ret_fd);
 
 typedef struct SysInfo {
 	uint64_t mem_total; /* bytes */

@@ -77,6 +77,7 @@ static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, 
 		    ScanStats *stats)
 {
 	_cleanup_close_ int dfd = openat(procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int tdfd = -1; /* the live thread of a process whose leader exited */
 	_cleanup_free_ char *cgroup = NULL;
 	ProcStatus st;
 
@@ -99,9 +100,16 @@ static int scan_one(ProcfsScanner *p, int procfd, const char *name, scan_cb cb, 
 		stats->malformed++;
 		return 0;
 	}
+	ProcStatus thread;
+	if (proc_status_leader_gone(&st) &&
+	    proc_live_thread(dfd, st.pid, p->buf, sizeof(p->buf), &thread, &tdfd) >= 0) {
+		st.pinned = thread.pinned;
+		st.locked = thread.locked;
+		st.has_vm = true;
+	}
 	if (!st.has_vm || (st.pinned == 0 && st.locked == 0))
 		return 0;
-	n = read_counted(p, dfd, "cgroup", stats);
+	n = read_counted(p, tdfd >= 0 ? tdfd : dfd, "cgroup", stats);
 	if (n <= 0)
 		return 0;
 	/* read, but without the primary hierarchy's line: not an exit, a mismatch */
@@ -285,6 +293,44 @@ static int probe_pending(ProcfsScanner *p)
 	return 0;
 }
 
+/* An entry whose leader has exited while its threads live on: what a live thread says,
+ * read by path (rare). Returns as scoped_one. */
+static int leader_gone_one(ProcSet *set, ProcEntry *e, const char *comm, scan_cb cb, void *userdata)
+{
+	_cleanup_free_ char *cgroup = NULL;
+	_cleanup_close_ int tdfd = -1;
+	char name[16];
+	ProcStatus st;
+
+	snprintf(name, sizeof(name), "%d", (int)e->pid);
+	_cleanup_close_ int dfd = openat(set->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -ESRCH;
+	int r = proc_live_thread(dfd, e->pid, set->buf, set->buf_size, &st, &tdfd);
+	if (r < 0)
+		return r == -ENOMEM ? r : -ESRCH;
+	if (st.pinned == 0 && st.locked == 0)
+		return 0;
+	ssize_t n = read_small_file_at(tdfd, "cgroup", set->buf, set->buf_size);
+	if (n <= 0)
+		return -ESRCH;
+	r = proc_cgroup_find(set->buf, (size_t)n, set->key, &cgroup);
+	if (r < 0)
+		return r == -ENOMEM ? r : -ESRCH;
+	if (!procset_in_scope(set, cgroup))
+		return -EXDEV;
+	PinRecord rec = {
+	    .starttime = e->starttime,
+	    .tgid = e->pid,
+	    .comm = comm, /* the process's: its leader's */
+	    .cgroup = cgroup,
+	    .pinned = st.pinned,
+	    .locked = st.locked,
+	};
+	r = cb(&rec, userdata);
+	return r < 0 ? r : 1;
+}
+
 /* One entry of a scoped pass: 1 reported, 0 not, -ESRCH gone, -EXDEV moved out of the
  * scope, other negative: error. */
 static int scoped_one(ProcSet *set, ProcEntry *e, scan_cb cb, void *userdata, ScanStats *stats)
@@ -299,6 +345,8 @@ static int scoped_one(ProcSet *set, ProcEntry *e, scan_cb cb, void *userdata, Sc
 		stats->malformed++;
 		return 0;
 	}
+	if (proc_status_leader_gone(&st))
+		return leader_gone_one(set, e, st.comm, cb, userdata);
 	if (!st.has_vm || (st.pinned == 0 && st.locked == 0)) {
 		procset_release_dir(set, e);
 		return 0;

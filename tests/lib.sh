@@ -75,11 +75,9 @@ cleanup() {
 	[ -n "${TEST_CG_DIR:-}" ] && [ -d "$TEST_CG_DIR" ] || return 0
 	find "$TEST_CG_DIR" -depth -type d | while read -r d; do
 		[ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null
-		if [ -f "$d/cgroup.kill" ]; then
-			echo 1 >"$d/cgroup.kill" 2>/dev/null
-		else
-			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		fi
+		[ -f "$d/cgroup.kill" ] && echo 1 >"$d/cgroup.kill" 2>/dev/null
+		# also by pid: cgroup.kill skips a process whose main thread has exited
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		for _ in $(seq 50); do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
 	done
 	[ -d "$TEST_CG_DIR" ] && echo "cleanup: could not remove $TEST_CG_DIR" >&2

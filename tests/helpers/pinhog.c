@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -43,19 +44,22 @@ static void __attribute__((noreturn, format(printf, 2, 3))) fail(int err, const 
 
 static void __attribute__((noreturn)) usage(FILE *out, int code)
 {
-	fputs("Usage: pinhog [OPTIONS] [PIN_SIZE]\n"
-	      "  PIN_SIZE, --pin SIZE  bytes to pin with io_uring registered buffers (default 0)\n"
-	      "  --lock SIZE           bytes to mmap + mlock (raises VmLck)\n"
-	      "  --grow SIZE           after ready, pin SIZE more every --every interval\n"
-	      "  --every MSEC          growth interval in milliseconds (default 1000)\n"
-	      "  --grow-max SIZE       stop growing after SIZE extra bytes (default unlimited)\n"
-	      "  --ignore-term         ignore SIGTERM (SIGINT and SIGKILL still end it)\n"
-	      "  --cgroup DIR          join cgroup DIR (write own pid to DIR/cgroup.procs) first\n"
-	      "  --ready-file PATH     when ready, atomically write \"<pid>\\n\" to PATH\n"
-	      "  --name NAME           set the process name (max 15 chars)\n"
-	      "  -h, --help            show this help\n"
-	      "SIZE is an integer with an optional K, M or G suffix (base 1024), e.g. 32M.\n",
-	      out);
+	fputs(
+	    "Usage: pinhog [OPTIONS] [PIN_SIZE]\n"
+	    "  PIN_SIZE, --pin SIZE  bytes to pin with io_uring registered buffers (default 0)\n"
+	    "  --lock SIZE           bytes to mmap + mlock (raises VmLck)\n"
+	    "  --grow SIZE           after ready, pin SIZE more every --every interval\n"
+	    "  --every MSEC          growth interval in milliseconds (default 1000)\n"
+	    "  --grow-max SIZE       stop growing after SIZE extra bytes (default unlimited)\n"
+	    "  --ignore-term         ignore SIGTERM (SIGINT and SIGKILL still end it)\n"
+	    "  --cgroup DIR          join cgroup DIR (write own pid to DIR/cgroup.procs) first\n"
+	    "  --ready-file PATH     when ready, atomically write \"<pid>\\n\" to PATH\n"
+	    "  --name NAME           set the process name (max 15 chars)\n"
+	    "  --leader-exits        once set up, the main thread exits (pthread_exit) and a\n"
+	    "                        second thread holds everything; ready then (not with --grow)\n"
+	    "  -h, --help            show this help\n"
+	    "SIZE is an integer with an optional K, M or G suffix (base 1024), e.g. 32M.\n",
+	    out);
 	exit(code);
 }
 
@@ -200,6 +204,53 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Writes "<pid>\n" to ready_file atomically (if given) and says so on stdout. */
+static void announce(const char *ready_file, size_t pin, size_t lock)
+{
+	char path[4096];
+
+	if (ready_file) {
+		if (snprintf(path, sizeof(path), "%s.tmp", ready_file) >= (int)sizeof(path))
+			fail(ENAMETOOLONG, "%s.tmp", ready_file);
+		write_pid(path);
+		if (rename(path, ready_file))
+			fail(errno, "rename %s to %s", path, ready_file);
+	}
+	printf("ready %d pinned=%zu locked=%zu\n", (int)getpid(), pin, lock);
+	fflush(stdout);
+}
+
+typedef struct Holder {
+	sigset_t set;
+	const char *ready_file;
+	size_t pin, lock;
+} Holder;
+
+/* --leader-exits: the second thread. Once the main thread is a zombie, announces, then
+ * waits for a termination signal and ends the process. */
+static void *hold(void *arg)
+{
+	const Holder *h = arg;
+	char buf[512];
+	int sig;
+
+	for (;;) { /* "PID (comm) S ...": the leader's state, after the last ')' */
+		FILE *f = fopen("/proc/self/stat", "re");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		char *p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'Z')
+			break;
+		usleep(1000);
+	}
+	announce(h->ready_file, h->pin, h->lock);
+	while (sigwait(&h->set, &sig) != 0)
+		;
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -212,12 +263,13 @@ int main(int argc, char **argv)
 	    {"cgroup", required_argument, NULL, 'c'},
 	    {"ready-file", required_argument, NULL, 'r'},
 	    {"name", required_argument, NULL, 'n'},
+	    {"leader-exits", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	size_t pin = 0, lock = 0, grow = 0, grow_max = SIZE_MAX, extra = 0, step;
 	const char *cgroup = NULL, *ready_file = NULL, *name = NULL;
-	int ignore_term = 0, c, sig;
+	int ignore_term = 0, leader_exits = 0, c, sig;
 	unsigned long every = 1000;
 	struct rlimit rl;
 	struct timespec ts;
@@ -261,6 +313,9 @@ int main(int argc, char **argv)
 			if (!*name || strlen(name) > 15)
 				bad_arg("--name", name, "must be 1 to 15 characters");
 			break;
+		case 'L':
+			leader_exits = 1;
+			break;
 		case 'h':
 			usage(stdout, 0);
 		default:
@@ -269,6 +324,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage(stderr, 2);
+	if (leader_exits && grow)
+		bad_arg("--leader-exits", "--grow", "the two do not go together");
 	if (optind < argc)
 		pin = parse_size(argv[optind], "PIN_SIZE");
 	pin = page_round(pin);
@@ -304,15 +361,15 @@ int main(int argc, char **argv)
 		lock_region(lock);
 	if (pin)
 		pin_region(pin);
-	if (ready_file) {
-		if (snprintf(path, sizeof(path), "%s.tmp", ready_file) >= (int)sizeof(path))
-			fail(ENAMETOOLONG, "%s.tmp", ready_file);
-		write_pid(path);
-		if (rename(path, ready_file))
-			fail(errno, "rename %s to %s", path, ready_file);
+	if (leader_exits) {
+		static Holder h;
+		pthread_t t;
+		h = (Holder){.set = set, .ready_file = ready_file, .pin = pin, .lock = lock};
+		if ((errno = pthread_create(&t, NULL, hold, &h)))
+			fail(errno, "pthread_create");
+		pthread_exit(NULL);
 	}
-	printf("ready %d pinned=%zu locked=%zu\n", (int)getpid(), pin, lock);
-	fflush(stdout);
+	announce(ready_file, pin, lock);
 
 	if (grow)
 		next = now_ns() + (int64_t)every * 1000000;

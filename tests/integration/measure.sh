@@ -111,4 +111,20 @@ wait_gone "$vcpu"
 pinctl status --json >"$TEST_TMP/exited.json" 2>/dev/null
 check_eq "exited pinhog no longer counted" $((16 * MiB)) \
 	"$(jq -r '.groups[] | select(.name == "machine-qemu.slice") | .pinned' "$TEST_TMP/exited.json")"
+
+# a process whose main thread exited holds its pins in the threads that live on; moved
+# after that, its leader's cgroup file still names where it was (the kernel skips an
+# exiting task in a move): it counts where its live thread is
+start_pinhog nolead system.slice/old.service --name hog-nolead --leader-exits --lock 2M 8M || exit 1
+check_eq "leader-exits: the leader is a zombie" Z "$(awk '/^State:/ { print $2 }' "/proc/$nolead/status")"
+mkdir "$TEST_CG_DIR/system.slice/new.service"
+echo "$nolead" >"$TEST_CG_DIR/system.slice/new.service/cgroup.procs"
+check_eq "leader-exits: the leader's cgroup file is stale" "0::$TEST_CG/system.slice/old.service" \
+	"$(grep '^0::' "/proc/$nolead/cgroup")"
+pinctl ps --json >"$TEST_TMP/nolead.json" 2>/dev/null
+nl() { jq -r --argjson p "$nolead" ".processes[] | select(.pid == \$p) | .$1" "$TEST_TMP/nolead.json"; }
+check_eq "leader-exits: pinned" $((8 * MiB)) "$(nl pinned)"
+check_eq "leader-exits: locked" $((2 * MiB)) "$(nl locked)"
+check_eq "leader-exits: comm" hog-nolead "$(nl comm)"
+check_eq "leader-exits: counted where its threads are" "$TEST_CG/system.slice/new.service" "$(nl cgroup)"
 finish

@@ -3,7 +3,8 @@
 # current from the proc connector: a pinhog that enters after pind started (moved, then
 # exec'd, as systemd starts services; or forked inside) is read at the next scan without
 # re-reading the subtrees, and dropped when it exits. A process moved in by a bare write
-# to cgroup.procs raises no event: the periodic look (every 10 s) finds it.
+# to cgroup.procs raises no event: the periodic look (every 10 s) finds it. A process whose
+# main thread exited is read through a thread that lives on.
 . "$(dirname "$0")/../lib.sh"
 : "${PIND:?PIND must point to the pind binary}"
 require_root_cgroup2
@@ -106,4 +107,10 @@ check_eq "scanned: hog-c and hog-d" 2 "$(prop ProcessesScanned)"
 pind_pid=$(busctl --system status org.pind.Pind1 | awk -F= '$1 == "PID" { print $2 }')
 fds=$(find /proc/"$pind_pid"/fd -lname '/proc/*' | wc -l)
 check_eq "pind holds 2 status fds and 2 process directories" 4 "$fds"
+
+# --- a process whose main thread exited: what its live thread holds counts ---
+start_pinhog e machine.slice/e.service --name hog-e --leader-exits --lock 1M 8M || exit 1
+bc Rescan >/dev/null
+check_eq "hog-e, its main thread exited, counted" $((8 * MiB)) "$(pinned e.service)"
+check_eq "TotalPinned with hog-e" $((14 * MiB)) "$(prop TotalPinned)"
 finish

@@ -99,6 +99,8 @@ START_TEST(test_status_full)
 	ck_assert(st.has_vm);
 	ck_assert_uint_eq(st.pinned, KB(8388608));
 	ck_assert_uint_eq(st.locked, KB(2048));
+	ck_assert_uint_eq(st.threads, 7);
+	ck_assert(!proc_status_leader_gone(&st));
 }
 END_TEST
 
@@ -114,6 +116,8 @@ START_TEST(test_status_kthread)
 	ck_assert(!st.has_vm);
 	ck_assert_uint_eq(st.pinned, 0);
 	ck_assert_uint_eq(st.locked, 0);
+	ck_assert_uint_eq(st.threads, 1);
+	ck_assert(!proc_status_leader_gone(&st)); /* no Vm lines, but one thread */
 }
 END_TEST
 

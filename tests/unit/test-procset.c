@@ -335,6 +335,52 @@ START_TEST(test_procfs_one)
 }
 END_TEST
 
+/* A process whose main thread exited: its status has no Vm lines and says Threads: 2;
+ * the live thread's status and cgroup are the process's. Both passes read those. */
+START_TEST(test_leader_gone)
+{
+	char path[PATH_MAX * 2];
+	CgLayout l;
+	Scanner *sc;
+	ScanStats st;
+	Seen seen = {};
+
+	tu_xsnprintf(path, "%s/30/status", proc);
+	tu_write_file(path,
+		      "Name:\thog-30\nState:\tZ (zombie)\nTgid:\t30\nPid:\t30\nThreads:\t2\n");
+	tu_xsnprintf(path, "%s/30/cgroup", proc);
+	tu_write_file(path, "0::/m.slice\n"); /* where the leader was */
+	tu_xsnprintf(path, "%s/30/stat", proc);
+	tu_write_file(path, "30 (hog) Z 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 2 0 1030 0 0\n");
+	tu_xsnprintf(path, "%s/30/task/30/status", proc);
+	tu_write_file(path, "Name:\thog-30\nTgid:\t30\nPid:\t30\nThreads:\t2\n");
+	tu_xsnprintf(path, "%s/30/task/31/status", proc);
+	tu_write_file(path, "Name:\tworker\nTgid:\t30\nPid:\t31\nVmLck:\t4 kB\nVmPin:\t256 kB\n"
+			    "Threads:\t2\n");
+	tu_xsnprintf(path, "%s/30/task/31/cgroup", proc);
+	tu_write_file(path, "0::/m.slice/vm.scope/libvirt\n"); /* where the process is */
+	put_procs_file("/m.slice", "10\n11\n30\n");
+
+	ck_assert_int_eq(cg_layout_init(&l, cg, NULL, NULL, NULL), 0);
+	for (int scoped = 0; scoped < 2; scoped++) {
+		ck_assert_int_eq(scanner_procfs_new(proc, &l, &sc), 0);
+		if (scoped)
+			ck_assert_int_eq(scanner_set_scope(sc, scope_m, 1), 0);
+		seen = (Seen){};
+		ck_assert_int_eq(scanner_run(sc, collect, &seen, &st), 0);
+		unsigned i = 0;
+		while (i < seen.n && seen.pid[i] != 30)
+			i++;
+		ck_assert_msg(i < seen.n, "pid 30 not reported (scoped: %d)", scoped);
+		ck_assert_uint_eq(seen.pinned[i], 256 * 1024);
+		ck_assert_uint_eq(seen.locked[i], 4 * 1024);
+		ck_assert_str_eq(seen.cgroup[i], "/m.slice/vm.scope/libvirt");
+		scanner_free(sc);
+	}
+	cg_layout_done(&l);
+}
+END_TEST
+
 static Suite *procset_suite(void)
 {
 	Suite *s = suite_create("procset");
@@ -349,6 +395,7 @@ static Suite *procset_suite(void)
 	tcase_add_test(tc, test_read);
 	tcase_add_test(tc, test_scoped_pass);
 	tcase_add_test(tc, test_procfs_one);
+	tcase_add_test(tc, test_leader_gone);
 	suite_add_tcase(s, tc);
 	return s;
 }

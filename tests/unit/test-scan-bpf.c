@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The bpf scanner's three ways of making a pass on the real kernel: the task walk, the task
- * iterator, and the walk overflowing into the iterator (and back). Pinhogs of known sizes
- * must come out of each exactly as procfs reads them, PID 1 at most once. Needs root and a
- * kernel that loads the programs; says why and passes otherwise. */
+ * iterator, and the walk overflowing into the iterator (and back). Pinhogs of known sizes,
+ * one of them with its main thread exited, must come out of each exactly as procfs reads
+ * them, PID 1 at most once. Needs root and a kernel that loads the programs; says why and
+ * passes otherwise. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -20,22 +21,24 @@
 #include "testutil.h"
 
 #define MiB      (1024ULL * 1024)
-#define MAX_HOGS 5
+#define MAX_HOGS 6
 #define MAX_SEEN 4096
 
 typedef struct Hog {
 	const char *name;
 	const char *pin, *lock;
 	uint64_t pinned, locked;
+	bool leader_exits; /* its main thread exits, a second one holds the pins */
 	pid_t pid;
 } Hog;
 
 static Hog hogs[MAX_HOGS] = {
-    {"bpfhog-pin", "8M", "0", 8 * MiB, 0, 0},
-    {"bpfhog-both", "4M", "2M", 4 * MiB, 2 * MiB, 0},
-    {"bpfhog-lock", "0", "1M", 0, 1 * MiB, 0},
-    {"bpfhog-extra1", "1M", "0", 1 * MiB, 0, 0}, /* started by the overflow test only */
-    {"bpfhog-extra2", "0", "1M", 0, 1 * MiB, 0},
+    {"bpfhog-pin", "8M", "0", 8 * MiB, 0, false, 0},
+    {"bpfhog-both", "4M", "2M", 4 * MiB, 2 * MiB, false, 0},
+    {"bpfhog-lock", "0", "1M", 0, 1 * MiB, false, 0},
+    {"bpfhog-nolead", "2M", "3M", 2 * MiB, 3 * MiB, true, 0},
+    {"bpfhog-extra1", "1M", "0", 1 * MiB, 0, false, 0}, /* the overflow test's only */
+    {"bpfhog-extra2", "0", "1M", 0, 1 * MiB, false, 0},
 };
 
 typedef struct Seen {
@@ -82,7 +85,7 @@ static void start_hog(Hog *h)
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the test */
 		execl(pinhog, "pinhog", "--name", h->name, "--lock", h->lock, "--ready-file", ready,
-		      h->pin, (char *)NULL);
+		      h->pin, h->leader_exits ? "--leader-exits" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	h->pid = pid;
@@ -172,7 +175,7 @@ static bool env_open(Env *e, const BpfScanOptions *o, Scanner **ret)
 		cg_layout_done(&e->layout);
 		return false;
 	}
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		start_hog(&hogs[i]);
 	return true;
 }
@@ -260,16 +263,16 @@ START_TEST(test_overflow)
 	    0);
 	pass(s, &seen, &st);
 	ck_assert_msg(!st.overflowed, "%u holders fit in %u records", (unsigned)seen.n, holders);
-	start_hog(&hogs[3]);
 	start_hog(&hogs[4]);
+	start_hog(&hogs[5]);
 	for (int i = 0; i < 2; i++) { /* the walk overflows; then the iterator alone */
 		pass(s, &seen, &st);
 		ck_assert(st.overflowed);
 		ck_assert_uint_eq(seen.n, holders + 2);
 		check_pass(e.procfs, &seen);
 	}
-	stop_hog(&hogs[3]);
 	stop_hog(&hogs[4]);
+	stop_hog(&hogs[5]);
 	pass(s, &seen, &st); /* the iterator finds they fit again */
 	ck_assert(st.overflowed);
 	check_pass(e.procfs, &seen);
