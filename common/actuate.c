@@ -24,9 +24,9 @@
 
 #define MARK_XATTR "user.pind.frozen"
 
-#define KILL_WAIT_USEC     (2 * 1000000ULL) /* after cgroup.kill, until "populated 0" */
-#define KILL_ROUNDS        50               /* without cgroup.kill: SIGKILL rounds ... */
-#define KILL_INTERVAL_MSEC 20               /* ... this far apart */
+#define KILL_WAIT_USEC     (2 * 1000000ULL) /* until the subtree is empty, at most */
+#define KILL_FIRST_USEC    (100 * 1000ULL)  /* after cgroup.kill, before SIGKILL by hand */
+#define KILL_INTERVAL_MSEC 20               /* between rounds of SIGKILL by hand */
 #define POLL_SLICE_MSEC    100              /* re-read at least this often while waiting */
 
 static uint64_t now_usec(void)
@@ -251,31 +251,45 @@ int cg_mark_remove(const CgLayout *l, const char *cgroup)
 	return fremovexattr(fd, MARK_XATTR) < 0 ? negative_errno() : 0;
 }
 
-/* SIGKILLs every process listed in cgroup.procs of the cgroup open at dfd and of all its
- * descendants, counting them in *n. A threaded cgroup's cgroup.procs cannot be read
- * (EOPNOTSUPP): its processes are listed by the domain cgroup above it. Cgroups that
- * go away meanwhile are skipped. Never signals PID 1 or the caller itself. */
-static int kill_subtree(int dfd, bool top, size_t *n)
+/* The process a thread belongs to (Tgid: in proc_fd/TID/status), 0 when it is gone. */
+static pid_t tgid_of(int proc_fd, pid_t tid)
+{
+	char name[32], buf[2048];
+	ProcStatus st;
+
+	snprintf(name, sizeof(name), "%d/status", (int)tid);
+	ssize_t n = read_small_file_at(proc_fd, name, buf, sizeof(buf));
+	return n > 0 && proc_status_parse(buf, (size_t)n, &st) >= 0 ? st.tgid : 0;
+}
+
+/* SIGKILLs the process of every thread listed in the cgroup open at dfd and in all its
+ * descendants (cgroup.threads; tasks on v1), counting the threads in *n. Threads, not
+ * cgroup.procs: a process whose main thread has exited is listed in cgroup.procs, if at
+ * all, where that thread was, while its live threads may be here. Cgroups that go away
+ * meanwhile are skipped. Never signals PID 1 or the caller itself. */
+static int kill_subtree(int dfd, bool top, bool v2, int proc_fd, size_t *n)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	size_t cap = 0;
-	int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	pid_t last = 0;
+	int fd = openat(dfd, v2 ? "cgroup.threads" : "tasks", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0 && !(f = fdopen(fd, "r")))
 		close(fd);
 	if (!f && (top || errno != ENOENT))
 		return negative_errno();
 	while (f && getline(&line, &cap, f) > 0) {
-		pid_t pid = (pid_t)strtol(line, NULL, 10);
-		if (pid <= 1 || pid == getpid())
-			continue;
+		pid_t tgid = tgid_of(proc_fd, (pid_t)strtol(line, NULL, 10));
 		(*n)++;
-		if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+		if (tgid <= 1 || tgid == getpid() || tgid == last)
+			continue; /* gone, PID 1, pind, or the process just signalled */
+		last = tgid;
+		if (kill(tgid, SIGKILL) < 0 && errno != ESRCH)
 			return negative_errno();
 	}
-	if (f && ferror(f) && (top || (errno != EOPNOTSUPP && errno != ENODEV && errno != ENOENT)))
+	if (f && ferror(f) && (top || (errno != ENODEV && errno != ENOENT)))
 		return negative_errno();
 
 	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -293,38 +307,48 @@ static int kill_subtree(int dfd, bool top, size_t *n)
 			continue;
 		if (sub < 0)
 			return negative_errno();
-		int r = kill_subtree(sub, false, n);
+		int r = kill_subtree(sub, false, v2, proc_fd, n);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-int cg_kill(const CgLayout *l, const char *cgroup)
+int cg_kill(const CgLayout *l, const char *proc_root, const char *cgroup)
 {
 	const char *mount = cg_layout_primary(l);
 	bool v2 = mount && mount == l->unified;
 	_cleanup_close_ int dfd = open_cgroup(mount, cgroup);
-	_cleanup_close_ int efd = -1;
+	_cleanup_close_ int efd = -1, proc_fd = -1;
+	uint64_t deadline = deadline_after(KILL_WAIT_USEC);
 	int r;
 
 	if (dfd < 0)
 		return dfd;
 	if (v2 && (efd = openat(dfd, "cgroup.events", O_RDONLY | O_CLOEXEC)) < 0)
 		return negative_errno();
-	if (v2 && (r = write_at(dfd, "cgroup.kill", "1")) != -ENOENT)
-		return r < 0 ? r
-			     : wait_line(efd, "populated 0", deadline_after(KILL_WAIT_USEC),
-					 POLL_SLICE_MSEC);
-	/* no cgroup.kill (v1, or a kernel before 5.14): SIGKILL by hand, until empty */
-	for (unsigned round = 0;; round++) {
+	if (v2 && (r = write_at(dfd, "cgroup.kill", "1")) != -ENOENT) {
+		if (r < 0)
+			return r;
+		r = wait_line(efd, "populated 0", deadline_after(KILL_FIRST_USEC), POLL_SLICE_MSEC);
+		if (r != -ETIMEDOUT)
+			return r;
+		/* Still populated: cgroup.kill signals the leaders cgroup.procs lists, and a
+		 * process whose main thread has exited is not among them here. */
+	}
+	/* SIGKILL by hand (also without cgroup.kill: v1, or a kernel before 5.14), again
+	 * until the subtree is empty */
+	proc_fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0)
+		return negative_errno();
+	for (;;) {
 		size_t n = 0;
-		if ((r = kill_subtree(dfd, true, &n)) < 0)
+		if ((r = kill_subtree(dfd, true, v2, proc_fd, &n)) < 0)
 			return r;
 		r = v2 ? has_line(efd, "populated 0") : n == 0;
 		if (r != 0)
 			return r < 0 ? r : 0;
-		if (round >= KILL_ROUNDS)
+		if (now_usec() >= deadline)
 			return -ETIMEDOUT;
 		poll(NULL, 0, KILL_INTERVAL_MSEC);
 	}

@@ -36,9 +36,10 @@ int cg_mark_get(const CgLayout *l, const char *cgroup, char **ret_value);
 int cg_mark_set(const CgLayout *l, const char *cgroup, const char *value);
 int cg_mark_remove(const CgLayout *l, const char *cgroup);
 
-/* Kills every process in the cgroup: cgroup.kill where the kernel has it; else SIGKILL
- * to every process in cgroup.procs of the subtree, again until it is empty (bounded). */
-int cg_kill(const CgLayout *l, const char *cgroup);
+/* Kills every process in the cgroup and below: cgroup.kill where the kernel has it; then,
+ * while the subtree is not empty (also without cgroup.kill), SIGKILL to the process of
+ * every thread listed in it (found through proc_root), again, for up to 2 s. */
+int cg_kill(const CgLayout *l, const char *proc_root, const char *cgroup);
 
 /* Sends sig to the process pid if it is still the one that started at starttime (field
  * 22 of /proc/PID/stat, clock ticks after boot), through a pidfd, so that a PID reused

@@ -179,7 +179,7 @@ int enforce(const Enforcer *e, const Decision *d)
 		return r;
 	}
 	case DECISION_KILL:
-		r = cg_kill(e->layout, d->target);
+		r = cg_kill(e->layout, e->proc_root, d->target);
 		if (r < 0)
 			report(LOG_ERR, d, "kill", r, "killing %s failed: %s", name, strerror(-r));
 		else

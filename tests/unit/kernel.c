@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -189,6 +190,29 @@ static void forget_kid(pid_t pid)
 			kids[i] = 0;
 }
 
+/* KID_NOLEAD's second thread: says it is set up once the main thread is a zombie. */
+static void *nolead(void *arg)
+{
+	int ready = *(int *)arg;
+	char buf[512];
+
+	for (;;) { /* "PID (comm) S ...": the main thread's state, after the last ')' */
+		int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		char *p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'Z')
+			break;
+		usleep(1000);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(94);
+	for (;;)
+		pause();
+}
+
 /* Forks a child that dies with the test process, puts it into the cgroups a and b (either
  * may be NULL) before it does anything, and waits until it is set up as kind says (but
  * not until a busy one runs). */
@@ -219,6 +243,14 @@ pid_t kt_spawn(KidKind kind, const Cg *a, const Cg *b)
 			signal(SIGTERM, SIG_IGN);
 		if (kind == KID_COMM && prctl(PR_SET_NAME, odd_comm) < 0)
 			_exit(97);
+		if (kind == KID_NOLEAD) {
+			static int fd;
+			pthread_t t;
+			fd = ready[1];
+			if (pthread_create(&t, NULL, nolead, &fd) != 0)
+				_exit(95);
+			pthread_exit(NULL);
+		}
 		if (write(ready[1], "r", 1) != 1)
 			_exit(96);
 		if (kind == KID_BUSY)

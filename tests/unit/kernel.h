@@ -68,7 +68,9 @@ bool kt_file_has_line(const Cg *c, const char *file, const char *line);
 
 /* ---- children ---- */
 
-typedef enum { KID_PAUSE, KID_BUSY, KID_IGNTERM, KID_COMM, KID_EXIT } KidKind;
+/* KID_NOLEAD: its main thread exits (pthread_exit), a second thread pauses; set up once
+ * the main thread is a zombie. */
+typedef enum { KID_PAUSE, KID_BUSY, KID_IGNTERM, KID_COMM, KID_EXIT, KID_NOLEAD } KidKind;
 
 #define KT_MAX_KIDS 2100
 

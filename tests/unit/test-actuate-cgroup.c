@@ -129,7 +129,7 @@ START_TEST(test_freeze_enoent)
 	ck_assert_int_eq(cg_freeze(&lh, cg, true, FREEZE_TIMEOUT_USEC), -ENOENT);
 	ck_assert_int_eq(cg_frozen(&l2, cg, &frozen), -ENOENT);
 	ck_assert_int_eq(cg_frozen(&lh, cg, &frozen), -ENOENT);
-	ck_assert_int_eq(cg_kill(&l2, cg), -ENOENT);
+	ck_assert_int_eq(cg_kill(&l2, "/proc", cg), -ENOENT);
 	ck_assert_int_eq(cg_freeze(&l2, "relative", true, 0), -EINVAL);
 	kt_assert_policy(SCHED_OTHER, 0);
 	cg_layout_done(&l2);
@@ -259,12 +259,12 @@ START_TEST(test_kill_nested)
 	ck_assert(kt_file_has_line(&k, "cgroup.events", "populated 1"));
 
 	uint64_t t0 = kt_mono_usec();
-	ck_assert_int_eq(cg_kill(&l, k.cg), 0);
+	ck_assert_int_eq(cg_kill(&l, "/proc", k.cg), 0);
 	uint64_t t1 = kt_mono_usec();
 	ck_assert(kt_file_has_line(&k, "cgroup.events", "populated 0"));
 	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
 		kt_assert_killed_by(pids[i], SIGKILL);
-	ck_assert_int_eq(cg_kill(&l, k.cg), 0); /* empty: nothing to do */
+	ck_assert_int_eq(cg_kill(&l, "/proc", k.cg), 0); /* empty: nothing to do */
 	printf("cgroup.kill of 6 processes in 4 nested cgroups: %.2f ms\n", (t1 - t0) / 1e3);
 	cg_layout_done(&l);
 }
@@ -280,9 +280,42 @@ START_TEST(test_kill_frozen)
 	kt_mkcg(&k, &kt_v2, "kill-frozen");
 	pid_t a = kt_spawn(KID_BUSY, &k, NULL), b = kt_spawn(KID_IGNTERM, &k, NULL);
 	ck_assert_int_eq(cg_freeze(&l, k.cg, true, FREEZE_TIMEOUT_USEC), 0);
-	ck_assert_int_eq(cg_kill(&l, k.cg), 0);
+	ck_assert_int_eq(cg_kill(&l, "/proc", k.cg), 0);
 	kt_assert_killed_by(a, SIGKILL);
 	kt_assert_killed_by(b, SIGKILL);
+	cg_layout_done(&l);
+}
+END_TEST
+
+/* Processes whose main thread has exited: cgroup.kill does not get one that moved after
+ * (cgroup.procs lists it where its main thread was; the kernel signals the listed
+ * leaders); cg_kill does, by its threads. */
+START_TEST(test_kill_leader_gone)
+{
+	KT_REQUIRE(&kt_v2);
+	CgLayout l;
+	Cg k, a, b;
+	char path[PATH_MAX + 32], num[32];
+
+	kt_layout_init(&l, kt_v2.mount, NULL, NULL);
+	kt_mkcg(&k, &kt_v2, "kill-nolead");
+	kt_mkcg(&a, &kt_v2, "kill-nolead/a");
+	kt_mkcg(&b, &kt_v2, "kill-nolead/b");
+	pid_t moved = kt_spawn(KID_NOLEAD, &a, NULL), stayed = kt_spawn(KID_NOLEAD, &a, NULL);
+	tu_xsnprintf(path, "%s/cgroup.procs", b.dir);
+	tu_xsnprintf(num, "%d", (int)moved);
+	kt_xwrite_file(path, num);
+	ck_assert(kt_file_has_line(&b, "cgroup.events", "populated 1"));
+
+	uint64_t t0 = kt_mono_usec();
+	ck_assert_int_eq(cg_kill(&l, "/proc", b.cg), 0);
+	uint64_t t1 = kt_mono_usec();
+	kt_assert_killed_by(moved, SIGKILL);
+	ck_assert(kt_file_has_line(&b, "cgroup.events", "populated 0"));
+	kt_assert_alive(stayed);
+	ck_assert_int_eq(cg_kill(&l, "/proc", k.cg), 0);
+	kt_assert_killed_by(stayed, SIGKILL);
+	printf("cg_kill of a moved process without its main thread: %.1f ms\n", (t1 - t0) / 1e3);
 	cg_layout_done(&l);
 }
 END_TEST
@@ -308,10 +341,10 @@ START_TEST(test_kill_threaded)
 	tu_xsnprintf(path, "%s/cgroup.procs", t.dir);
 	ck_assert_int_eq(kt_read_file(path, buf, sizeof(buf)), -EOPNOTSUPP);
 
-	ck_assert_int_eq(cg_kill(&l, t.cg), -EOPNOTSUPP);
+	ck_assert_int_eq(cg_kill(&l, "/proc", t.cg), -EOPNOTSUPP);
 	kt_msleep(20);
 	kt_assert_alive(pid);
-	ck_assert_int_eq(cg_kill(&l, d.cg), 0);
+	ck_assert_int_eq(cg_kill(&l, "/proc", d.cg), 0);
 	kt_assert_killed_by(pid, SIGKILL);
 	cg_layout_done(&l);
 }
@@ -337,7 +370,7 @@ START_TEST(test_kill_v1)
 	pids[4] = kt_spawn(KID_BUSY, &b, NULL);
 
 	uint64_t t0 = kt_mono_usec();
-	ck_assert_int_eq(cg_kill(&l, k.cg), 0);
+	ck_assert_int_eq(cg_kill(&l, "/proc", k.cg), 0);
 	uint64_t t1 = kt_mono_usec();
 	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
 		kt_assert_killed_by(pids[i], SIGKILL);
@@ -360,6 +393,7 @@ static Suite *actuate_cgroup_suite(void)
 	tcase_add_test(tc, test_kill_nested);
 	tcase_add_test(tc, test_kill_frozen);
 	tcase_add_test(tc, test_kill_threaded);
+	tcase_add_test(tc, test_kill_leader_gone);
 	tcase_add_test(tc, test_kill_v1);
 	suite_add_tcase(s, tc);
 	return s;

@@ -27,7 +27,7 @@ static void fake_cgroup(const char *dir, const char *events, bool with_freeze)
 	tu_mkdir_p(dir);
 	tu_xsnprintf(path, "%s/cgroup.events", dir);
 	tu_write_file(path, events);
-	tu_xsnprintf(path, "%s/cgroup.procs", dir);
+	tu_xsnprintf(path, "%s/cgroup.threads", dir);
 	tu_write_file(path, "");
 	if (with_freeze) {
 		tu_xsnprintf(path, "%s/cgroup.freeze", dir);
@@ -165,9 +165,9 @@ START_TEST(test_freeze_fake_fallback)
 }
 END_TEST
 
-/* Without cgroup.kill on cgroup2: every listed process in the subtree gets SIGKILL (the
- * listed PIDs are this test's children; never PID 1 or the caller); a subtree that stays
- * populated gives -ETIMEDOUT after the bounded loop. */
+/* Without cgroup.kill on cgroup2: the process of every listed thread in the subtree gets
+ * SIGKILL (the listed threads are this test's children; never PID 1 or the caller); a
+ * subtree that stays populated gives -ETIMEDOUT after 2 s. */
 START_TEST(test_kill_fake)
 {
 	char v2dir[PATH_MAX], dir[PATH_MAX * 2], path[PATH_MAX * 3], list[128];
@@ -184,27 +184,27 @@ START_TEST(test_kill_fake)
 	fake_cgroup(dir, "populated 0\n", false);
 	tu_xsnprintf(dir, "%s/k", v2dir);
 	fake_cgroup(dir, "populated 0\nfrozen 0\n", false);
-	tu_xsnprintf(path, "%s/k/cgroup.procs", v2dir);
+	tu_xsnprintf(path, "%s/k/cgroup.threads", v2dir);
 	tu_xsnprintf(list, "%d\n", (int)p[0]);
 	tu_write_file(path, list);
-	tu_xsnprintf(path, "%s/k/a/b/cgroup.procs", v2dir);
+	tu_xsnprintf(path, "%s/k/a/b/cgroup.threads", v2dir);
 	tu_xsnprintf(list, "%d\n%d\n%d\n", (int)p[1], (int)getpid(), (int)p[2]);
 	tu_write_file(path, list);
-	tu_xsnprintf(path, "%s/k/c/cgroup.procs", v2dir);
+	tu_xsnprintf(path, "%s/k/c/cgroup.threads", v2dir);
 	tu_xsnprintf(list, "%d\n", (int)p[3]);
 	tu_write_file(path, list);
 
-	ck_assert_int_eq(cg_kill(&l, "/k"), 0);
+	ck_assert_int_eq(cg_kill(&l, "/proc", "/k"), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
 		kt_assert_killed_by(p[i], SIGKILL);
 
 	tu_xsnprintf(dir, "%s/full", v2dir);
 	fake_cgroup(dir, "populated 1\nfrozen 0\n", false);
 	uint64_t t0 = kt_mono_usec();
-	ck_assert_int_eq(cg_kill(&l, "/full"), -ETIMEDOUT);
+	ck_assert_int_eq(cg_kill(&l, "/proc", "/full"), -ETIMEDOUT);
 	uint64_t elapsed = kt_mono_usec() - t0;
-	ck_assert_msg(elapsed >= 900000 && elapsed < 3000000, "%ju us", (uintmax_t)elapsed);
-	ck_assert_int_eq(cg_kill(&l, "/nowhere"), -ENOENT);
+	ck_assert_msg(elapsed >= 1900000 && elapsed < 3000000, "%ju us", (uintmax_t)elapsed);
+	ck_assert_int_eq(cg_kill(&l, "/proc", "/nowhere"), -ENOENT);
 	cg_layout_done(&l);
 }
 END_TEST
