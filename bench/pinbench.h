@@ -57,6 +57,7 @@ typedef struct Report {
 	DaemonResult daemon[2];
 	unsigned pinning; /* processes holding pins at the largest N, as pind's scan saw them */
 	const char *bpf_detail; /* how pind's bpf scanner scans (scanner_detail()) */
+	bool apart[2];          /* the procfs scan and its floor measured one after the other */
 } Report;
 
 /* Prints the tables (Markdown) to stdout. */

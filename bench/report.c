@@ -132,6 +132,13 @@ void report(const Report *R)
 	printf("| %-50s | %10s | %9s | %-6s |\n",
 	       "bench totals agree exactly, all methods, every N", agree ? "yes" : "MISMATCH",
 	       "exact", agree ? "PASS" : "FAIL");
+	for (int i = 0; i < 2; i++)
+		if (R->apart[i])
+			printf("\nAt N=%u the procfs scan, budgeted, and its pread floor were "
+			       "measured "
+			       "one after the other, not in turn: the fd limit does not hold both "
+			       "sets of status files.\n",
+			       R->counts[i]);
 	if (R->bpf_detail)
 		printf("\npind's bpf scanner here: %s.\n", R->bpf_detail);
 	if (R->res[1][M_ITER].tot.skipped_init || R->res[1][M_WALK].tot.skipped_init)
