@@ -254,12 +254,14 @@ int cg_mark_remove(const CgLayout *l, const char *cgroup)
 /* The process a thread belongs to (Tgid: in proc_fd/TID/status), 0 when it is gone. */
 static pid_t tgid_of(int proc_fd, pid_t tid)
 {
-	char name[32], buf[2048];
-	ProcStatus st;
+	char name[32], buf[4096]; /* Tgid: is among the first lines */
+	uint64_t tgid;
 
 	snprintf(name, sizeof(name), "%d/status", (int)tid);
 	ssize_t n = read_small_file_at(proc_fd, name, buf, sizeof(buf));
-	return n > 0 && proc_status_parse(buf, (size_t)n, &st) >= 0 ? st.tgid : 0;
+	return n > 0 && parse_keyed_u64(buf, (size_t)n, "Tgid", &tgid) >= 0 && tgid <= INT32_MAX
+		   ? (pid_t)tgid
+		   : 0;
 }
 
 /* SIGKILLs the process of every thread listed in the cgroup open at dfd and in all its
