@@ -251,6 +251,15 @@ int cg_mark_remove(const CgLayout *l, const char *cgroup)
 	return fremovexattr(fd, MARK_XATTR) < 0 ? negative_errno() : 0;
 }
 
+/* What killing a subtree by hand needs. */
+typedef struct KillCtx {
+	int proc_fd;
+	const char *key;    /* the primary hierarchy's in /proc/PID/cgroup */
+	const char *cgroup; /* the subtree */
+	bool v2;
+	size_t n; /* threads listed whose process is to be killed */
+} KillCtx;
+
 /* The process a thread belongs to (Tgid: in proc_fd/TID/status), 0 when it is gone. */
 static pid_t tgid_of(int proc_fd, pid_t tid)
 {
@@ -264,32 +273,55 @@ static pid_t tgid_of(int proc_fd, pid_t tid)
 		   : 0;
 }
 
+/* SIGKILL to the process tgid through a pidfd, if its thread tid is still in the subtree
+ * once the pidfd is open: a thread id or PID reused meanwhile is never hit. */
+static int kill_thread_process(KillCtx *k, pid_t tid, pid_t tgid)
+{
+	_cleanup_close_ int pfd = (int)syscall(__NR_pidfd_open, tgid, 0);
+	_cleanup_free_ char *cg = NULL;
+	char name[64], buf[4096];
+
+	if (pfd < 0)
+		return errno == ESRCH || errno == EINVAL ? 0 : negative_errno(); /* gone */
+	snprintf(name, sizeof(name), "%d/task/%d/cgroup", (int)tgid, (int)tid);
+	ssize_t n = read_small_file_at(k->proc_fd, name, buf, sizeof(buf));
+	if (n <= 0 || proc_cgroup_find(buf, (size_t)n, k->key, &cg) < 0 ||
+	    !cg_path_below(cg, k->cgroup))
+		return 0; /* gone, or elsewhere now */
+	if (syscall(__NR_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return negative_errno();
+	return 0;
+}
+
 /* SIGKILLs the process of every thread listed in the cgroup open at dfd and in all its
- * descendants (cgroup.threads; tasks on v1), counting the threads in *n. Threads, not
+ * descendants (cgroup.threads; tasks on v1), counting those threads in k->n. Threads, not
  * cgroup.procs: a process whose main thread has exited is listed in cgroup.procs, if at
  * all, where that thread was, while its live threads may be here. Cgroups that go away
  * meanwhile are skipped. Never signals PID 1 or the caller itself. */
-static int kill_subtree(int dfd, bool top, bool v2, int proc_fd, size_t *n)
+static int kill_subtree(KillCtx *k, int dfd, bool top)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	size_t cap = 0;
 	pid_t last = 0;
-	int fd = openat(dfd, v2 ? "cgroup.threads" : "tasks", O_RDONLY | O_CLOEXEC);
+	int fd = openat(dfd, k->v2 ? "cgroup.threads" : "tasks", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0 && !(f = fdopen(fd, "r")))
 		close(fd);
 	if (!f && (top || errno != ENOENT))
 		return negative_errno();
 	while (f && getline(&line, &cap, f) > 0) {
-		pid_t tgid = tgid_of(proc_fd, (pid_t)strtol(line, NULL, 10));
-		(*n)++;
-		if (tgid <= 1 || tgid == getpid() || tgid == last)
-			continue; /* gone, PID 1, pind, or the process just signalled */
+		pid_t tid = (pid_t)strtol(line, NULL, 10), tgid = tgid_of(k->proc_fd, tid);
+		if (tgid <= 1 || tgid == getpid())
+			continue; /* gone, PID 1 or pind: not waited for either */
+		k->n++;
+		if (tgid == last)
+			continue; /* signalled just now */
 		last = tgid;
-		if (kill(tgid, SIGKILL) < 0 && errno != ESRCH)
-			return negative_errno();
+		int r = kill_thread_process(k, tid, tgid);
+		if (r < 0)
+			return r;
 	}
 	if (f && ferror(f) && (top || (errno != ENODEV && errno != ENOENT)))
 		return negative_errno();
@@ -309,7 +341,7 @@ static int kill_subtree(int dfd, bool top, bool v2, int proc_fd, size_t *n)
 			continue;
 		if (sub < 0)
 			return negative_errno();
-		int r = kill_subtree(sub, false, v2, proc_fd, n);
+		int r = kill_subtree(k, sub, false);
 		if (r < 0)
 			return r;
 	}
@@ -340,14 +372,15 @@ int cg_kill(const CgLayout *l, const char *proc_root, const char *cgroup)
 	}
 	/* SIGKILL by hand (also without cgroup.kill: v1, or a kernel before 5.14), again
 	 * until the subtree is empty */
-	proc_fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	KillCtx k = {.key = cg_layout_primary_key(l), .cgroup = cgroup, .v2 = v2};
+	proc_fd = k.proc_fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd < 0)
 		return negative_errno();
 	for (;;) {
-		size_t n = 0;
-		if ((r = kill_subtree(dfd, true, v2, proc_fd, &n)) < 0)
+		k.n = 0;
+		if ((r = kill_subtree(&k, dfd, true)) < 0)
 			return r;
-		r = v2 ? has_line(efd, "populated 0") : n == 0;
+		r = v2 ? has_line(efd, "populated 0") : k.n == 0;
 		if (r != 0)
 			return r < 0 ? r : 0;
 		if (now_usec() >= deadline)

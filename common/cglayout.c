@@ -183,6 +183,14 @@ const char *cg_layout_primary_key(const CgLayout *l)
 	return l->unified ? "" : "name=systemd";
 }
 
+bool cg_path_below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	if (strcmp(root, "/") == 0)
+		return true;
+	return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 const char *cg_mode_to_string(CgMode m)
 {
 	switch (m) {

@@ -39,4 +39,7 @@ const char *cg_layout_primary(const CgLayout *l);
 /* The /proc/PID/cgroup key of the primary hierarchy for proc_cgroup_find(). */
 const char *cg_layout_primary_key(const CgLayout *l);
 
+/* Whether the cgroup path ("/a/b") is root or below it ("/a" holds "/a/b", not "/ab"). */
+bool cg_path_below(const char *path, const char *root);
+
 const char *cg_mode_to_string(CgMode m);

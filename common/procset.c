@@ -7,6 +7,7 @@
 #include "decimal.h"
 #include "macro.h"
 #include "procfs.h"
+#include "cglayout.h"
 #include "procset.h"
 
 #define PROC_BUF_MIN 8192
@@ -61,18 +62,10 @@ void procset_done(ProcSet *s)
 	*s = (ProcSet){.proc_fd = -1};
 }
 
-static bool path_below(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-	if (strcmp(root, "/") == 0)
-		return true;
-	return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 bool procset_in_scope(const ProcSet *s, const char *cgroup)
 {
 	for (size_t i = 0; i < s->n_roots; i++)
-		if (path_below(cgroup, s->roots[i]))
+		if (cg_path_below(cgroup, s->roots[i]))
 			return true;
 	return false;
 }
@@ -99,7 +92,7 @@ int procset_set_roots(ProcSet *s, const char *const *roots, size_t n, bool *ret_
 	/* sorted, a root's descendants follow it: keep what no kept root covers */
 	qsort(v, n, sizeof(*v), cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		if (k > 0 && path_below(v[i], v[k - 1]))
+		if (k > 0 && cg_path_below(v[i], v[k - 1]))
 			free(v[i]);
 		else
 			v[k++] = v[i];

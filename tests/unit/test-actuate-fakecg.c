@@ -165,14 +165,25 @@ START_TEST(test_freeze_fake_fallback)
 }
 END_TEST
 
+/* Thread tid of process tgid in a fake /proc at proc, in cgroup (of cgroup2). */
+static void put_thread(const char *proc, pid_t tgid, pid_t tid, const char *cgroup)
+{
+	char path[PATH_MAX * 2];
+
+	tu_xsnprintf(path, "%s/%d/status", proc, (int)tid);
+	tu_write_filef(path, "Name:\tkid\nTgid:\t%d\nPid:\t%d\n", (int)tgid, (int)tid);
+	tu_xsnprintf(path, "%s/%d/task/%d/cgroup", proc, (int)tgid, (int)tid);
+	tu_write_filef(path, "0::%s\n", cgroup);
+}
+
 /* Without cgroup.kill on cgroup2: the process of every listed thread in the subtree gets
  * SIGKILL (the listed threads are this test's children; never PID 1 or the caller); a
  * subtree that stays populated gives -ETIMEDOUT after 2 s. */
 START_TEST(test_kill_fake)
 {
-	char v2dir[PATH_MAX], dir[PATH_MAX * 2], path[PATH_MAX * 3], list[128];
+	char v2dir[PATH_MAX], dir[PATH_MAX * 2], path[PATH_MAX * 3], list[128], proc[PATH_MAX];
 	CgLayout l;
-	pid_t p[4];
+	pid_t p[4], moved = kt_spawn(KID_PAUSE, NULL, NULL);
 
 	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
 		p[i] = kt_spawn(i == 3 ? KID_IGNTERM : KID_PAUSE, NULL, NULL);
@@ -191,20 +202,44 @@ START_TEST(test_kill_fake)
 	tu_xsnprintf(list, "%d\n%d\n%d\n", (int)p[1], (int)getpid(), (int)p[2]);
 	tu_write_file(path, list);
 	tu_xsnprintf(path, "%s/k/c/cgroup.threads", v2dir);
-	tu_xsnprintf(list, "%d\n", (int)p[3]);
+	tu_xsnprintf(list, "%d\n%d\n", (int)p[3], (int)moved);
 	tu_write_file(path, list);
+	/* a /proc that places the children (real processes) in the fake cgroups */
+	tu_xsnprintf(proc, "%s/proc", tu_base_dir());
+	const char *where[] = {"/k", "/k/a/b", "/k/a/b", "/k/c"};
+	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
+		put_thread(proc, p[i], p[i], where[i]);
+	put_thread(proc, getpid(), getpid(), "/k/a/b");
+	put_thread(proc, moved, moved, "/elsewhere"); /* moved out after the listing */
 
-	ck_assert_int_eq(cg_kill(&l, "/proc", "/k"), 0);
+	ck_assert_int_eq(cg_kill(&l, proc, "/k"), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
 		kt_assert_killed_by(p[i], SIGKILL);
+	kt_assert_alive(moved);
+	kill(moved, SIGKILL);
+	kt_assert_killed_by(moved, SIGKILL);
 
 	tu_xsnprintf(dir, "%s/full", v2dir);
 	fake_cgroup(dir, "populated 1\nfrozen 0\n", false);
 	uint64_t t0 = kt_mono_usec();
-	ck_assert_int_eq(cg_kill(&l, "/proc", "/full"), -ETIMEDOUT);
+	ck_assert_int_eq(cg_kill(&l, proc, "/full"), -ETIMEDOUT);
 	uint64_t elapsed = kt_mono_usec() - t0;
 	ck_assert_msg(elapsed >= 1900000 && elapsed < 3000000, "%ju us", (uintmax_t)elapsed);
-	ck_assert_int_eq(cg_kill(&l, "/proc", "/nowhere"), -ENOENT);
+	ck_assert_int_eq(cg_kill(&l, proc, "/nowhere"), -ENOENT);
+	cg_layout_done(&l);
+
+	/* v1 (no cgroup.kill, no populated): the caller listed is neither signalled nor
+	 * waited for (nor would PID 1 be, the same way; not listed here, for safety) */
+	tu_xsnprintf(v2dir, "%s/kill-v1", tu_base_dir());
+	kt_layout_init(&l, NULL, v2dir, NULL);
+	tu_xsnprintf(path, "%s/s/tasks", v2dir);
+	tu_xsnprintf(list, "%d\n", (int)getpid());
+	tu_write_file(path, list);
+	put_thread(proc, getpid(), getpid(), "/s");
+	t0 = kt_mono_usec();
+	ck_assert_int_eq(cg_kill(&l, proc, "/s"), 0);
+	elapsed = kt_mono_usec() - t0;
+	ck_assert_msg(elapsed < 500000, "%ju us", (uintmax_t)elapsed);
 	cg_layout_done(&l);
 }
 END_TEST
