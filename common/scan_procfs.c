@@ -304,14 +304,17 @@ static int leader_gone_one(ProcSet *set, ProcEntry *e, const char *comm, scan_cb
 
 	snprintf(name, sizeof(name), "%d", (int)e->pid);
 	_cleanup_close_ int dfd = openat(set->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -ESRCH;
+	uint64_t starttime;
+	ssize_t n = dfd < 0 ? -ESRCH : read_small_file_at(dfd, "stat", set->buf, set->buf_size);
+	if (n <= 0 || proc_stat_starttime(set->buf, (size_t)n, &starttime) < 0 ||
+	    starttime != e->starttime)
+		return -ESRCH; /* gone, and maybe its PID reused: not by name */
 	int r = proc_live_thread(dfd, e->pid, set->buf, set->buf_size, &st, &tdfd);
 	if (r < 0)
 		return r == -ENOMEM ? r : -ESRCH;
 	if (st.pinned == 0 && st.locked == 0)
 		return 0;
-	ssize_t n = read_small_file_at(tdfd, "cgroup", set->buf, set->buf_size);
+	n = read_small_file_at(tdfd, "cgroup", set->buf, set->buf_size);
 	if (n <= 0)
 		return -ESRCH;
 	r = proc_cgroup_find(set->buf, (size_t)n, set->key, &cgroup);
@@ -436,12 +439,12 @@ int scanner_procfs_one(Scanner *s, pid_t pid, scan_cb cb, void *userdata, ScanSt
 		return -EINVAL;
 	if (!p->have_kept) {
 		r = procset_init(&p->kept, p->proc_root, p->mount, p->cgroup_key, 16);
+		if (r >= 0 &&
+		    (r = procset_set_roots(&p->kept, (const char *[]){"/"}, 1, &changed)) < 0)
+			procset_done(&p->kept);
 		if (r < 0)
 			return r;
 		p->have_kept = true;
-		r = procset_set_roots(&p->kept, (const char *[]){"/"}, 1, &changed);
-		if (r < 0)
-			return r;
 	}
 	ProcEntry *e = procset_find(&p->kept, pid);
 	if (!e) {
