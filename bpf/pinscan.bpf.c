@@ -72,6 +72,7 @@ static __always_inline void fill(struct task_struct *task, struct task_struct *r
 {
 	rec->tgid = (unsigned int)task->pid;
 	rec->cgroup_id = BPF_CORE_READ(rep, cgroups, dfl_cgrp, kn, id);
+	rec->cgroup_tid = (unsigned int)BPF_CORE_READ(rep, pid);
 	rec->start_boottime = BPF_CORE_READ(task, start_boottime);
 	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
 }

@@ -140,16 +140,19 @@ static const char *id_path(BpfScanner *p, uint64_t id, bool *rebuilt)
 	return hit ? hit->path : NULL;
 }
 
-/* On hosts without cgroup2 the id says nothing: /proc/PID/cgroup, for this process only. */
-static int legacy_path(BpfScanner *p, pid_t pid, char **ret)
+/* On hosts without cgroup2 the id says nothing: the cgroup file of the thread that stands
+ * for the process, for this process only. */
+static int legacy_path(BpfScanner *p, pid_t pid, pid_t tid, char **ret)
 {
-	char dir[64];
-	snprintf(dir, sizeof(dir), "%d", (int)pid);
+	char name[64];
+	if (tid > 0 && tid != pid) /* the main thread has exited: its file is stale */
+		snprintf(name, sizeof(name), "%d/task/%d/cgroup", (int)pid, (int)tid);
+	else
+		snprintf(name, sizeof(name), "%d/cgroup", (int)pid);
 	_cleanup_close_ int procfd = open(p->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int dfd = procfd < 0 ? -1 : openat(procfd, dir, O_RDONLY | O_DIRECTORY);
-	if (dfd < 0)
+	if (procfd < 0)
 		return negative_errno();
-	ssize_t n = read_small_file_at(dfd, "cgroup", p->buf, sizeof(p->buf));
+	ssize_t n = read_small_file_at(procfd, name, p->buf, sizeof(p->buf));
 	if (n < 0)
 		return (int)n;
 	return proc_cgroup_find(p->buf, (size_t)n, p->cgroup_key, ret);
@@ -165,7 +168,9 @@ static int emit(BpfScanner *p, const struct pinscan_record *rec, scan_cb cb, voi
 	if (p->unified)
 		path = id_path(p, rec->cgroup_id, rebuilt);
 	else
-		path = legacy_path(p, (pid_t)rec->tgid, &legacy) < 0 ? NULL : legacy;
+		path = legacy_path(p, (pid_t)rec->tgid, (pid_t)rec->cgroup_tid, &legacy) < 0
+			   ? NULL
+			   : legacy;
 	if (!path) {
 		stats->vanished++; /* its cgroup went away, or the process did */
 		return 0;
