@@ -704,7 +704,7 @@ int main(int argc, char **argv)
 		measure(&C, res, M_PROCFS_ALL, scan_pass, PASSES);
 #ifdef HAVE_BPF
 		/* in the same state as the bpf scan: before 10,000 files are open */
-		if (C.bpf && C.link) {
+		if (C.bpf && C.bpf_iter && C.link) {
 			C.cur = C.bpf;
 			measure_together(&C, res, (int[]){M_BPF, M_WALK},
 					 (pass_fn[]){scan_pass, walk_pass}, 2, PASSES);
