@@ -40,7 +40,7 @@ struct list_head {
 } __attribute__((preserve_access_index));
 
 struct signal_struct {
-	struct list_head thread_head; /* its threads, through task_struct.thread_node (6.6+) */
+	struct list_head thread_head; /* its threads, through task_struct.thread_node */
 } __attribute__((preserve_access_index));
 
 struct task_struct {
