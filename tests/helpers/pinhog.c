@@ -26,6 +26,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include "mainexit.h"
+
 #define MAX_IOV_LEN (1UL << 30) /* kernel limit for one registered buffer */
 
 static size_t page_size;
@@ -231,20 +233,9 @@ typedef struct Holder {
 static void *hold(void *arg)
 {
 	const Holder *h = arg;
-	char buf[512];
 	int sig;
 
-	for (;;) { /* "PID (comm) S ...": the leader's state, after the last ')' */
-		FILE *f = fopen("/proc/self/stat", "re");
-		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'Z')
-			break;
-		usleep(1000);
-	}
+	wait_main_thread_exited();
 	announce(h->ready_file, h->pin, h->lock);
 	while (sigwait(&h->set, &sig) != 0)
 		;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../helpers/mainexit.h"
 #include "kernel.h"
 #include "macro.h"
 #include "procfs.h"
@@ -194,19 +195,8 @@ static void forget_kid(pid_t pid)
 static void *nolead(void *arg)
 {
 	int ready = *(int *)arg;
-	char buf[512];
 
-	for (;;) { /* "PID (comm) S ...": the main thread's state, after the last ')' */
-		int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		char *p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'Z')
-			break;
-		usleep(1000);
-	}
+	wait_main_thread_exited();
 	if (write(ready, "r", 1) != 1)
 		_exit(94);
 	for (;;)
