@@ -43,6 +43,24 @@ struct signal_struct {
 	struct list_head thread_head; /* its threads, through task_struct.thread_node */
 } __attribute__((preserve_access_index));
 
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct pid_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+} __attribute__((preserve_access_index));
+
+struct pid { /* one number per pid namespace, from the initial one (0) to level */
+	unsigned int level;
+	struct upid numbers[1];
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	unsigned int flags;
 	int pid;
@@ -53,6 +71,7 @@ struct task_struct {
 	struct css_set *cgroups;
 	struct signal_struct *signal;
 	struct list_head thread_node;
+	struct pid *thread_pid;
 } __attribute__((preserve_access_index));
 
 struct bpf_iter_task { /* the open-coded task iterator's state, opaque */

@@ -19,6 +19,13 @@ __u64 visited;  /* thread-group leaders seen in this pass (reset by the caller) 
 __u32 saw_init; /* PID 1 came by (on some hosts neither program sees it) */
 __u32 cap;      /* pinwalk: records to keep, up to PINSCAN_MAX (set by the caller) */
 __u32 n_recs;   /* pinwalk: holders found; more than cap: the pass overflowed */
+/* The caller's pid namespace, found in its first pass (level 0: the initial one, where
+ * every task is seen by its task->pid). In a deeper one (a container), a task is reported
+ * by its pid there, and a task with none there is no process of the caller's. */
+__u32 ns_level;
+__u64 ns_ptr; /* its struct pid_namespace, 0 until found */
+
+#define PIDNS_LEVEL_MAX 32 /* the kernel's MAX_PID_NS_LEVEL */
 
 /* pinwalk's records, read by the caller with one batch lookup: an array map of its own,
  * not the globals, which the caller maps whole (and a mapping counts all its pages). */
@@ -65,14 +72,51 @@ static __always_inline struct task_struct *live_thread(struct task_struct *leade
 	return NULL;
 }
 
+/* numbers[level] of a struct pid: its number and namespace there. */
+static __always_inline int pid_at(struct pid *pid, __u32 level, struct upid *ret)
+{
+	if (!pid || level > PIDNS_LEVEL_MAX || BPF_CORE_READ(pid, level) < level)
+		return -1;
+	return bpf_core_read(ret, sizeof(*ret), &pid->numbers[level]);
+}
+
+/* The caller (pind, which runs both programs) and its pid namespace, once. */
+static __always_inline void find_own_ns(void)
+{
+	struct upid up;
+
+	if (ns_ptr)
+		return;
+	struct task_struct *me = (void *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(me, thread_pid);
+	__u32 level = BPF_CORE_READ(pid, level);
+	if (pid_at(pid, level, &up) < 0)
+		return;
+	ns_level = level;
+	ns_ptr = (__u64)up.ns;
+}
+
+/* The task's pid in the caller's pid namespace; 0 when it has none there (a task of the
+ * host or of another container). */
+static __always_inline int ns_pid(struct task_struct *task)
+{
+	struct upid up;
+
+	if (ns_level == 0)
+		return BPF_CORE_READ(task, pid); /* task may be a thread found by reading */
+	if (pid_at(BPF_CORE_READ(task, thread_pid), ns_level, &up) < 0)
+		return 0;
+	return (__u64)up.ns == ns_ptr ? up.nr : 0;
+}
+
 /* A holder is rare: the rest of its record is read the usual way; its cgroup from the
- * task that stands for it (rep). */
+ * task that stands for it (rep). Pids as the caller's namespace knows them. */
 static __always_inline void fill(struct task_struct *task, struct task_struct *rep,
 				 struct pinscan_record *rec)
 {
-	rec->tgid = (unsigned int)task->pid;
+	rec->tgid = (unsigned int)ns_pid(task);
 	rec->cgroup_id = BPF_CORE_READ(rep, cgroups, dfl_cgrp, kn, id);
-	rec->cgroup_tid = (unsigned int)BPF_CORE_READ(rep, pid);
+	rec->cgroup_tid = (unsigned int)ns_pid(rep);
 	rec->start_boottime = BPF_CORE_READ(task, start_boottime);
 	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
 }
@@ -129,6 +173,7 @@ int pinwalk(void *ctx)
 	__u64 seen = 0;
 
 	(void)ctx;
+	find_own_ns();
 	bpf_rcu_read_lock();
 	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_PROCS);
 	bpf_iter_task_next(&it); /* the idle task, PID 0, comes first: no process */
@@ -136,6 +181,8 @@ int pinwalk(void *ctx)
 	if (task && task->pid == 1)
 		saw_init = 1; /* the first process the kernel makes */
 	for (; task; task = bpf_iter_task_next(&it)) {
+		if (ns_level && !ns_pid(task))
+			continue; /* not in the caller's pid namespace */
 		seen++;
 		keep(task);
 	}
@@ -153,9 +200,12 @@ int pinscan(struct bpf_iter__task *ctx)
 
 	if (!task)
 		return 0;
+	find_own_ns();
 	int pid = task->pid;
 	if (pid != task->tgid)
 		return 0; /* threads share their leader's mm */
+	if (ns_level && !ns_pid(task))
+		return 0; /* not in the caller's pid namespace */
 	visited++;        /* one pass runs at a time */
 	if (pid == 1)
 		saw_init = 1;

@@ -49,12 +49,20 @@ typedef struct BpfScanner {
 	uint64_t ns_per_tick;
 	IdPath *ids; /* sorted by id */
 	size_t n_ids;
+	uint64_t *outside; /* ids no walk of the cgroup mount found (sorted): outside its view */
+	size_t n_outside;
 	char buf[8192];
 } BpfScanner;
 
 static int cmp_id(const void *a, const void *b)
 {
 	uint64_t x = ((const IdPath *)a)->id, y = ((const IdPath *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
@@ -65,6 +73,29 @@ static void ids_free(BpfScanner *p)
 	free(p->ids);
 	p->ids = NULL;
 	p->n_ids = 0;
+}
+
+#define OUTSIDE_MAX 4096
+
+/* A cgroup the mount does not show: in a container, the host's and other containers'
+ * (the cgroup namespace's root hides them). cgroup ids are never reused, so once a walk
+ * made after the scan did not find it, it is never there: remembered so that it costs no
+ * further walks. */
+static void outside_add(BpfScanner *p, uint64_t id)
+{
+	if (p->n_outside >= OUTSIDE_MAX)
+		p->n_outside = 0; /* many since removed, surely: begin again */
+	uint64_t *v = realloc(p->outside, (p->n_outside + 1) * sizeof(*v));
+	if (!v)
+		return;
+	p->outside = v;
+	size_t i = p->n_outside;
+	while (i > 0 && v[i - 1] > id) {
+		v[i] = v[i - 1];
+		i--;
+	}
+	v[i] = id;
+	p->n_outside++;
 }
 
 static int ids_add(BpfScanner *p, uint64_t id, const char *path)
@@ -132,11 +163,17 @@ static const char *id_path(BpfScanner *p, uint64_t id, bool *rebuilt)
 
 	if (p->n_ids)
 		hit = bsearch(&key, p->ids, p->n_ids, sizeof(*p->ids), cmp_id);
-	if (!hit && !*rebuilt) { /* a cgroup made since the last walk */
+	if (hit)
+		return hit->path;
+	if (p->n_outside && bsearch(&id, p->outside, p->n_outside, sizeof(id), cmp_u64))
+		return NULL;
+	if (!*rebuilt) { /* a cgroup made since the last walk */
 		*rebuilt = true;
 		if (ids_rebuild(p) >= 0 && p->n_ids)
 			hit = bsearch(&key, p->ids, p->n_ids, sizeof(*p->ids), cmp_id);
 	}
+	if (!hit && *rebuilt)
+		outside_add(p, id); /* or removed since the pass: either way never seen again */
 	return hit ? hit->path : NULL;
 }
 
@@ -296,8 +333,9 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 	if (r < 0)
 		return r;
 	/* Some hosts' PID 1 is on neither the kernel's task list nor the iterator's walk
-	 * (seen on a microVM): then it is read through procfs, unless it was reported. */
-	if (!p->bss->saw_init && !p->reported_init)
+	 * (seen on a microVM): then it is read through procfs, unless it was reported. A
+	 * pid namespace's PID 1 is an ordinary task, which the pass saw. */
+	if (p->bss->ns_level == 0 && !p->bss->saw_init && !p->reported_init)
 		return scanner_procfs_one(p->procfs, 1, cb, userdata, stats);
 	return 0;
 }
@@ -326,6 +364,7 @@ static void bpf_free(Scanner *s)
 	if (p->procfs)
 		scanner_free(p->procfs);
 	ids_free(p);
+	free(p->outside);
 	free(p->unified);
 	free(p->proc_root);
 	free(p);

@@ -2,7 +2,8 @@
 /* The bpf scanner's three ways of making a pass on the real kernel: the task walk, the task
  * iterator, and the walk overflowing into the iterator (and back). Pinhogs of known sizes,
  * one of them with its main thread exited, must come out of each exactly as procfs reads
- * them, PID 1 at most once. Needs root and a kernel that loads the programs; says why and
+ * them, PID 1 at most once; from inside a pid namespace, by the pids it knows, and nothing
+ * from outside it. Needs root and a kernel that loads the programs; says why and
  * passes otherwise. */
 #include <check.h>
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -295,6 +298,112 @@ START_TEST(test_overflow)
 }
 END_TEST
 
+/* In a new pid namespace (the caller is its PID 1, with its own /proc): one pass of a
+ * scanner made here. 0 when the pass reports the namespace's pinhog (pid) exactly, by that
+ * pid, and nothing of the host's (outside_comm); else 1, having said why on stderr. */
+static int pidns_pass(const BpfScanOptions *o, pid_t pid, uint64_t pinned, const char *outside_comm)
+{
+	static Seen seen;
+	CgLayout layout;
+	Scanner *s;
+	ScanStats st = {};
+
+	if (cg_layout_discover(&layout) < 0 || scanner_bpf_new_with("/proc", &layout, o, &s) < 0) {
+		fprintf(stderr, "pidns: the bpf scanner does not load in the namespace\n");
+		return 1;
+	}
+	int r = scanner_run(s, collect, &seen, &st);
+	scanner_free(s);
+	cg_layout_done(&layout);
+	if (r < 0) {
+		fprintf(stderr, "pidns: scan: %s\n", strerror(-r));
+		return 1;
+	}
+	bool found = false;
+	for (size_t i = 0; i < seen.n; i++) {
+		if (strcmp(seen.r[i].comm, outside_comm) == 0) {
+			fprintf(stderr, "pidns: %s from outside reported as %d\n", outside_comm,
+				(int)seen.r[i].tgid);
+			return 1;
+		}
+		if (seen.r[i].tgid == pid)
+			found =
+			    seen.r[i].pinned == pinned && strcmp(seen.r[i].comm, "bpfhog-ns") == 0;
+	}
+	if (!found || st.visited != 2) { /* PID 1 and the pinhog */
+		fprintf(stderr, "pidns: pinhog %d %s; %u processes visited, not 2\n", (int)pid,
+			found ? "reported" : "not reported exactly", st.visited);
+		return 1;
+	}
+	return 0;
+}
+
+/* PID 1 of the new namespace: mounts its /proc, starts a pinhog, scans both ways. */
+static int pidns_init(const char *outside_comm)
+{
+	char ready[PATH_MAX], buf[32] = "";
+
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return 1;
+	snprintf(ready, sizeof(ready), "%s/ns.ready", tu_base_dir());
+	unlink(ready);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(getenv("PINHOG"), "pinhog", "--name", "bpfhog-ns", "--ready-file", ready,
+		      "3M", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && atoi(buf) != pid; i++) {
+		FILE *f = fopen(ready, "r");
+		if (f) {
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = 0;
+			fclose(f);
+		}
+		usleep(25000);
+	}
+	if (atoi(buf) != pid) {
+		fprintf(stderr, "pidns: the pinhog did not get ready\n");
+		return 1;
+	}
+	int r = pidns_pass(&(BpfScanOptions){}, pid, 3 * MiB, outside_comm);
+	if (r == 0)
+		r = pidns_pass(&(BpfScanOptions){.iterator_only = true}, pid, 3 * MiB,
+			       outside_comm);
+	return r; /* the namespace's processes die with its PID 1 */
+}
+
+/* pind in a container: the host's pids mean nothing there, and the host's processes are
+ * none of its business. A pinhog outside and one inside; a scan inside sees only the one
+ * inside, by its pid there. */
+START_TEST(test_pidns)
+{
+	Env e = {};
+	Scanner *s;
+	int status;
+
+	if (!env_open(&e, &(BpfScanOptions){.iterator_only = true}, &s))
+		return;
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(2);
+		pid_t init = fork();
+		if (init == 0)
+			_exit(pidns_init(hogs[0].name));
+		_exit(init > 0 && waitpid(init, &status, 0) == init && WIFEXITED(status)
+			  ? WEXITSTATUS(status)
+			  : 3);
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the scan in the pid namespace failed (%d; see above)", status);
+	env_close(&e, s);
+}
+END_TEST
+
 static Suite *scan_bpf_suite(void)
 {
 	Suite *s = suite_create("scan-bpf");
@@ -304,6 +413,7 @@ static Suite *scan_bpf_suite(void)
 	tcase_add_test(tc, test_walk);
 	tcase_add_test(tc, test_iterator);
 	tcase_add_test(tc, test_overflow);
+	tcase_add_test(tc, test_pidns);
 	suite_add_tcase(s, tc);
 	return s;
 }
