@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy.h"
+
+/* Inside the policy (policy.c, policy_state.c): the lists a BudgetState keeps. */
+
+void strv_free_n(char **v, size_t n);
+BudgetState *state_add(PolicyState *s, const char *name);
+/* A copy of what carries over from the previous scan. */
+int state_copy(BudgetState *dst, const BudgetState *src);
+
+/* cgroup lists without duplicates */
+int list_add(char ***list, size_t *n, const char *cgroup);
+bool list_has(char *const *list, size_t n, const char *cgroup);
+
+int frozen_add(BudgetState *b, const char *cgroup);
+void frozen_remove(BudgetState *b, const char *cgroup);
+bool is_frozen_by(const BudgetState *b, const char *cgroup);
