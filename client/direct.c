@@ -9,6 +9,7 @@
 #include "measure.h"
 #include "pinctl.h"
 #include "scan.h"
+#include "sdmanager.h"
 #include "show.h"
 #include "sources.h"
 #include "view.h"
@@ -28,6 +29,30 @@ static int name_error(int r, const char *name)
 	}
 	fprintf(stderr, "pinctl: %s: %s\n", name, strerror(-r));
 	return EXIT_FAIL;
+}
+
+int pinctl_cgroup_root(const Args *a, const Sources *s, char **ret)
+{
+	const char *root = s                ? sources_cgroup_root(s, a->cgroup_root, NULL)
+			   : a->cgroup_root ? a->cgroup_root
+			   : a->user        ? NULL
+					    : "/";
+	if (root) {
+		*ret = strdup(root);
+		return *ret ? 0 : -ENOMEM;
+	}
+	_cleanup_free_ char *message = NULL;
+	sd_bus *bus = NULL;
+	int r = sd_bus_open_user(&bus);
+	if (r >= 0)
+		r = sd_manager_cgroup(bus, ret, &message);
+	sd_bus_flush_close_unref(bus);
+	if (r < 0)
+		fprintf(stderr,
+			"pinctl: the user manager cannot tell its cgroup (%s); give --cgroup-root= "
+			"or CgroupRoot=\n",
+			message ? message : strerror(-r));
+	return r;
 }
 
 typedef int (*show_fn)(const ShowContext *c, const View *v);
@@ -74,8 +99,9 @@ static int direct_load(const Args *a, Direct *d)
 	} else
 		d->have_sources = true;
 
-	const char *cgroup_root = d->have_sources ? sources_cgroup_root(&d->sources, a->cgroup_root)
-						  : (a->cgroup_root ? a->cgroup_root : "/");
+	_cleanup_free_ char *cgroup_root = NULL;
+	if (pinctl_cgroup_root(a, d->have_sources ? &d->sources : NULL, &cgroup_root) < 0)
+		return EXIT_FAIL;
 	r = cg_layout_discover(&d->layout);
 	if (r < 0) {
 		fprintf(stderr, "pinctl: cannot find the cgroup hierarchies: %s\n", strerror(-r));

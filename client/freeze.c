@@ -16,21 +16,20 @@
 /* The cgroup of a group name, below the configured cgroup root. */
 static int resolve(const Args *a, const CgLayout *l, char **ret)
 {
-	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ char *error = NULL, *root = NULL;
 	CgTree *t = NULL;
 	CgNode *n;
 	Sources s;
-	const char *root = a->cgroup_root ? a->cgroup_root : "/";
 
-	if (!a->cgroup_root && sources_load(a->root, a->user, 0, &s, &error) == 0) {
-		root = NULL; /* CgroupRoot= of pind.conf */
-		int r = cg_tree_new(s.config.cgroup_root, &t);
+	bool loaded = sources_load(a->root, a->user, 0, &s, &error) == 0;
+	int r = pinctl_cgroup_root(a, loaded ? &s : NULL, &root);
+	if (loaded)
 		sources_done(&s);
-		if (r < 0)
-			return r;
-	} else if (cg_tree_new(root, &t) < 0)
+	if (r < 0)
+		return -ECANCELED; /* said */
+	if (cg_tree_new(root, &t) < 0)
 		return -EINVAL;
-	int r = cg_tree_walk(t, cg_layout_primary(l));
+	r = cg_tree_walk(t, cg_layout_primary(l));
 	if (r >= 0)
 		r = cg_tree_resolve(t, a->args[0], &n);
 	if (r >= 0 && !(*ret = strdup(n->path)))
@@ -54,6 +53,10 @@ int run_freeze(const Args *a, bool freeze)
 		return EXIT_FAIL;
 	}
 	r = resolve(a, &l, &cgroup);
+	if (r == -ECANCELED) {
+		cg_layout_done(&l);
+		return EXIT_FAIL;
+	}
 	if (r < 0) {
 		cg_layout_done(&l);
 		fprintf(stderr, "pinctl: %s: %s\n", a->args[0],

@@ -23,7 +23,7 @@ typedef struct Args {
 	const char *holder;      /* reserve --holder */
 	const char *ttl;         /* reserve --ttl, unparsed */
 	const char *root;        /* --root; "/" when not given */
-	const char *cgroup_root; /* --cgroup-root; NULL: CgroupRoot= from pind.conf */
+	const char *cgroup_root; /* --cgroup-root; NULL: CgroupRoot= (pinctl_cgroup_root()) */
 	const char *proc_root;
 	ScannerKind scanner; /* --scanner, when scanner_set */
 	bool scanner_set;
@@ -32,7 +32,13 @@ typedef struct Args {
 	size_t n_args;
 } Args;
 
-typedef struct Pind Pind; /* bus.h */
+typedef struct Pind Pind;       /* bus.h */
+typedef struct Sources Sources; /* sources.h */
+
+/* The subtree pinctl measures itself: --cgroup-root, else CgroupRoot= of s (NULL where
+ * pind.conf could not be read), else "/", or for --user the user manager's own subtree,
+ * as it says over the user bus. *ret is malloc'd; an error is printed. */
+int pinctl_cgroup_root(const Args *a, const Sources *s, char **ret);
 
 /* status, list, ps: measured here. */
 int run_show(const Args *a);

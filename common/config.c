@@ -258,7 +258,7 @@ void config_done(Config *c)
 	*c = (Config){};
 }
 
-int config_defaults(Config *ret)
+int config_defaults(bool user, Config *ret)
 {
 	Config c = {
 	    .scan_interval_usec = 1000000,
@@ -270,10 +270,21 @@ int config_defaults(Config *ret)
 	    .signal = SIGTERM,
 	};
 
-	c.cgroup_root = strdup("/");
 	c.protected = split_words("-.slice init.scope system.slice");
-	c.state_file = strdup("/run/pind/state.json");
-	if (!c.cgroup_root || !c.protected || !c.state_file) {
+	if (!user) {
+		c.cgroup_root = strdup("/");
+		c.state_file = strdup("/run/pind/state.json");
+	} else {
+		/* the user manager's own subtree, which only the manager can tell */
+		const char *rt = getenv("XDG_RUNTIME_DIR");
+		if (!rt || rt[0] != '/') {
+			config_done(&c);
+			return -ENXIO;
+		}
+		if (asprintf(&c.state_file, "%s/pind/state.json", rt) < 0)
+			c.state_file = NULL;
+	}
+	if ((!user && !c.cgroup_root) || !c.protected || !c.state_file) {
 		config_done(&c);
 		return -ENOMEM;
 	}
@@ -281,13 +292,13 @@ int config_defaults(Config *ret)
 	return 0;
 }
 
-int config_load(const char *path, uint64_t mem_total, Config *ret, char **ret_error)
+int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, char **ret_error)
 {
 	Parse p = {.mem_total = mem_total};
 	_cleanup_fclose_ FILE *f = NULL;
 
 	*ret_error = NULL;
-	int r = config_defaults(&p.c);
+	int r = config_defaults(user, &p.c);
 	if (r < 0)
 		return r;
 	f = fopen(path, "re");

@@ -27,20 +27,23 @@ typedef struct Config {
 	uint64_t grace_usec;
 	uint64_t kill_escalation_usec;
 	int signal;
-	char *cgroup_root;
-	char **protected; /* NULL-terminated unit names */
+	char *cgroup_root; /* NULL (pind --user only): the user manager's own cgroup */
+	char **protected;  /* NULL-terminated unit names */
 	char *state_file;
 	BudgetSpec *budgets;
 	size_t n_budgets;
 } Config;
 
-/* The defaults DESIGN.md documents. Paths are as written, not below any --root. */
-int config_defaults(Config *ret);
+/* The defaults DESIGN.md documents, for the system manager or (user) a user manager:
+ * there CgroupRoot= is unset (NULL: the manager's own subtree, which the caller asks it
+ * for) and StateFile= is $XDG_RUNTIME_DIR/pind/state.json (-ENXIO without
+ * XDG_RUNTIME_DIR). Paths are as written, not below any --root. */
+int config_defaults(bool user, Config *ret);
 
 /* Reads path over the defaults. A missing file is not an error (defaults stay).
  * mem_total resolves percentages. On a bad file, returns -EINVAL and *ret_error says
  * "FILE:LINE: KEY: what is wrong"; *ret is untouched. */
-int config_load(const char *path, uint64_t mem_total, Config *ret, char **ret_error);
+int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, char **ret_error);
 
 void config_done(Config *c);
 void budget_spec_done(BudgetSpec *b);

@@ -41,11 +41,11 @@ int sources_load(const char *root, bool user, uint64_t mem_total, Sources *ret, 
 	r = config_path(root, user, &s.config_path);
 	if (r >= 0)
 		r = unit_paths_init(&s.paths, root, user);
+	if (r >= 0)
+		r = config_load(s.config_path, user, mem_total, &s.config, ret_error);
 	if (r == -ENXIO && asprintf(ret_error, "the user manager's directories are unknown: "
 					       "XDG_RUNTIME_DIR and HOME must be set") < 0)
 		*ret_error = NULL;
-	if (r >= 0)
-		r = config_load(s.config_path, mem_total, &s.config, ret_error);
 	if (r >= 0)
 		r = unit_index_load(&s.paths, mem_total, &s.index, ret_error);
 	if (r < 0) {
@@ -87,7 +87,7 @@ int sources_budgets(const Sources *s, CgTree *tree, BudgetSet *ret)
 	return r;
 }
 
-const char *sources_cgroup_root(const Sources *s, const char *override)
+const char *sources_cgroup_root(const Sources *s, const char *override, const char *manager)
 {
-	return override ? override : s->config.cgroup_root;
+	return override ? override : s->config.cgroup_root ? s->config.cgroup_root : manager;
 }

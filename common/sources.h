@@ -28,5 +28,7 @@ void sources_done(Sources *s);
 /* Budgets for the units in tree (prefix and type drop-ins apply to what exists). */
 int sources_budgets(const Sources *s, CgTree *tree, BudgetSet *ret);
 
-/* The managed cgroup subtree: override if given, else CgroupRoot=. */
-const char *sources_cgroup_root(const Sources *s, const char *override);
+/* The managed cgroup subtree: override if given, else CgroupRoot=, else (a user manager's
+ * sources, where it has no default) manager: the user manager's own cgroup, as it says
+ * (sdmanager.h), which may be NULL when it could not be asked. */
+const char *sources_cgroup_root(const Sources *s, const char *override, const char *manager);

@@ -15,6 +15,7 @@
 #include "enforce.h"
 #include "log.h"
 #include "macro.h"
+#include "sdmanager.h"
 #include "sdunit.h"
 #include "size.h"
 #include "state.h"
@@ -24,7 +25,21 @@
 
 const char *daemon_cgroup_root(const Daemon *d)
 {
-	return sources_cgroup_root(&d->sources, d->opt.cgroup_root);
+	return sources_cgroup_root(&d->sources, d->opt.cgroup_root, d->manager_cgroup);
+}
+
+/* Why there is no cgroup root (pind --user without CgroupRoot=, whose manager did not
+ * say its own), for the error that refuses the configuration. */
+static char *no_cgroup_root(const Daemon *d, const char *config_path)
+{
+	char *text;
+	if (asprintf(&text,
+		     "%s: no CgroupRoot=, and the user manager could not be asked for its own "
+		     "cgroup (%s): set CgroupRoot= or --cgroup-root=",
+		     config_path,
+		     d->manager_error ? d->manager_error : "no user manager reachable") < 0)
+		return NULL;
+	return text;
 }
 
 static void log_budget(const Budget *b, const char *verb)
@@ -266,6 +281,11 @@ int daemon_reload(Daemon *d, char **ret_error)
 	Sources s;
 
 	int r = sources_load(d->opt.root, d->opt.user, d->mem_total, &s, &error);
+	if (r >= 0 && !sources_cgroup_root(&s, d->opt.cgroup_root, d->manager_cgroup)) {
+		error = no_cgroup_root(d, s.config_path);
+		sources_done(&s);
+		r = -EINVAL;
+	}
 	if (r < 0) {
 		const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_RELOAD, NULL};
 		log_struct(LOG_ERR, fields, "reload failed, keeping the previous configuration: %s",
@@ -292,6 +312,8 @@ void daemon_done(Daemon *d)
 	snapshot_done(&d->snap);
 	policy_state_done(&d->policy);
 	sd_bus_flush_close_unref(d->systemd);
+	free(d->manager_cgroup);
+	free(d->manager_error);
 	free(d->own_cgroup);
 	free(d->state_path);
 	free(d->saved_state);
@@ -416,6 +438,22 @@ int daemon_setup(Daemon *d)
 		log_msg(LOG_ERR, "refusing to start: %s", error ? error : strerror(-r));
 		return r;
 	}
+	bool top = strcmp(d->opt.root, "/") == 0;
+	if (top) /* with --root, this is no host's configuration: its systemd is not ours */
+		sdunit_connect(d->opt.user, &d->systemd);
+	if (d->opt.user && !d->opt.cgroup_root) {
+		if (!d->systemd)
+			d->manager_error = NULL;
+		else if ((r = sd_manager_cgroup(d->systemd, &d->manager_cgroup,
+						&d->manager_error)) < 0 &&
+			 !d->manager_error)
+			d->manager_error = strdup(strerror(-r));
+		if (!daemon_cgroup_root(d)) {
+			_cleanup_free_ char *why = no_cgroup_root(d, d->sources.config_path);
+			log_msg(LOG_ERR, "refusing to start: %s", why ? why : strerror(ENOMEM));
+			return -EINVAL;
+		}
+	}
 	r = cg_layout_discover(&d->layout);
 	if (r < 0) {
 		log_msg(LOG_ERR, "cannot find the cgroup hierarchies: %s", strerror(-r));
@@ -437,9 +475,6 @@ int daemon_setup(Daemon *d)
 		log_msg(LOG_ERR, "cannot tell pind's own cgroup: %s", strerror(-r));
 		return r;
 	}
-	bool top = strcmp(d->opt.root, "/") == 0;
-	if (top) /* with --root, this is no host's configuration: its systemd is not ours */
-		sdunit_connect(d->opt.user, &d->systemd);
 	if (asprintf(&d->state_path, "%s%s", top ? "" : d->opt.root, d->sources.config.state_file) <
 	    0)
 		return -ENOMEM;

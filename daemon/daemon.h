@@ -43,11 +43,13 @@ typedef struct Daemon {
 	Watch *watch;
 	PolicyState policy;
 	Reservations reservations;
-	Bus *bus;          /* the D-Bus API, or NULL when off */
-	char *own_cgroup;  /* pind's own cgroup: never a target */
-	char *state_path;  /* StateFile below --root */
-	char *saved_state; /* what was last written, to write only changes */
-	sd_bus *systemd;   /* for FreezeUnit/ThawUnit, when a manager is reachable */
+	Bus *bus;             /* the D-Bus API, or NULL when off */
+	char *own_cgroup;     /* pind's own cgroup: never a target */
+	char *state_path;     /* StateFile below --root */
+	char *saved_state;    /* what was last written, to write only changes */
+	sd_bus *systemd;      /* for FreezeUnit/ThawUnit, when a manager is reachable */
+	char *manager_cgroup; /* pind --user: the user manager's own cgroup, asked at start */
+	char *manager_error;  /* why it could not be asked */
 	bool systemd_cannot_freeze;
 } Daemon;
 
@@ -65,6 +67,7 @@ int daemon_scan(Daemon *d);
 int daemon_reload(Daemon *d, char **ret_error);
 
 int daemon_run_once(Daemon *d);
+
 
 const char *daemon_cgroup_root(const Daemon *d);
 

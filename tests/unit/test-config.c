@@ -35,7 +35,7 @@ static void load_ok(const char *text, uint64_t mem_total, Config *c)
 {
 	_cleanup_free_ char *err = NULL;
 	const char *path = write_conf(text);
-	int r = config_load(path, mem_total, c, &err);
+	int r = config_load(path, false, mem_total, c, &err);
 
 	ck_assert_msg(r == 0, "\"%s\": %d, %s", text, r, err ? err : "(no error text)");
 	ck_assert_ptr_null(err);
@@ -117,7 +117,7 @@ static void check_daemon(const Config *c, Field want_field, const char *want, co
 	Config d;
 	char got[256], def[256];
 
-	ck_assert_int_eq(config_defaults(&d), 0);
+	ck_assert_int_eq(config_defaults(false, &d), 0);
 	for (Field f = 0; f < _F_MAX; f++) {
 		render(c, f, got, sizeof(got));
 		const char *exp = f == want_field ? want : render(&d, f, def, sizeof(def));
@@ -134,7 +134,7 @@ START_TEST(test_defaults_missing_file)
 	Config c;
 
 	tu_xsnprintf(path, "%s/no-such-dir/pind.conf", tu_base_dir());
-	ck_assert_int_eq(config_load(path, 16 * GIB, &c, &err), 0);
+	ck_assert_int_eq(config_load(path, false, 16 * GIB, &c, &err), 0);
 	ck_assert_ptr_null(err);
 	check_daemon(&c, _F_MAX, NULL, "missing file");
 	/* the values DESIGN.md documents, not only those config_defaults() returns */
@@ -160,6 +160,35 @@ START_TEST(test_defaults_missing_file)
 	config_done(&c);
 	ck_assert_ptr_null(c.cgroup_root);
 	ck_assert_ptr_null(c.protected);
+}
+END_TEST
+
+/* pind --user: no CgroupRoot= default (the manager says its own), StateFile= below
+ * XDG_RUNTIME_DIR, which must be set; a file's values win as for the system. */
+START_TEST(test_defaults_user)
+{
+	char path[PATH_MAX], *err = NULL;
+	Config c;
+
+	ck_assert_int_eq(setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1), 0);
+	ck_assert_int_eq(config_defaults(true, &c), 0);
+	ck_assert_ptr_null(c.cgroup_root);
+	ck_assert_str_eq(c.state_file, "/run/user/1000/pind/state.json");
+	ck_assert_int_eq(c.scanner, SCANNER_AUTO);
+	config_done(&c);
+
+	tu_xsnprintf(path, "%s/user-pind.conf", tu_base_dir());
+	tu_write_file(path, "[Daemon]\nCgroupRoot=/user.slice/u\nStateFile=/tmp/s.json\n");
+	ck_assert_int_eq(config_load(path, true, 16 * GIB, &c, &err), 0);
+	ck_assert_str_eq(c.cgroup_root, "/user.slice/u");
+	ck_assert_str_eq(c.state_file, "/tmp/s.json");
+	config_done(&c);
+
+	ck_assert_int_eq(unsetenv("XDG_RUNTIME_DIR"), 0);
+	ck_assert_int_eq(config_defaults(true, &c), -ENXIO);
+	ck_assert_int_eq(setenv("XDG_RUNTIME_DIR", "relative", 1), 0);
+	ck_assert_int_eq(config_load(path, true, 16 * GIB, &c, &err), -ENXIO);
+	ck_assert_int_eq(unsetenv("XDG_RUNTIME_DIR"), 0);
 }
 END_TEST
 
@@ -478,7 +507,7 @@ static void check_fails(const char *path, int want_r, const char *want)
 
 	memset(&c, 0xa5, sizeof(c));
 	memcpy(&copy, &c, sizeof(c));
-	ck_assert_int_eq(config_load(path, 16 * GIB, &c, &err), want_r);
+	ck_assert_int_eq(config_load(path, false, 16 * GIB, &c, &err), want_r);
 	ck_assert_msg(memcmp(&c, &copy, sizeof(c)) == 0, "%s: *ret written on failure", want);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_str_eq(err, want);
@@ -568,6 +597,7 @@ static Suite *config_suite(void)
 	tcase_add_unchecked_fixture(tc, tu_base_setup, tu_base_teardown);
 	tcase_add_test(tc, test_defaults_missing_file);
 	tcase_add_test(tc, test_defaults_empty_file);
+	tcase_add_test(tc, test_defaults_user);
 	tcase_add_loop_test(tc, test_daemon_ok, 0, ARRAY_SIZE(daemon_ok));
 	tcase_add_test(tc, test_protected_effect);
 	suite_add_tcase(s, tc);

@@ -594,7 +594,7 @@ static void build(const char *const *seen, size_t n_seen, const char *want)
 			    "[Budget masked.slice]\nPinnedMemoryMax=5G\n"
 			    "[Budget reset.slice]\nPinnedMemoryMax=7G\n"
 			    "[Budget actiononly.slice]\nAction=log\n");
-	ck_assert_int_eq(config_load(conf, MEM, &c, &err), 0);
+	ck_assert_int_eq(config_load(conf, false, MEM, &c, &err), 0);
 	put("etc/machine.slice=1G etc/vm2.service=,log etc/plain.slice=2G "
 	    "etc/machine-.slice.d/50.conf=3G etc/masked.slice=! etc/masked.slice.d/50.conf=1G "
 	    "etc/reset.slice=1G etc/reset.slice.d/50.conf= etc/actiononly.slice=,kill "
