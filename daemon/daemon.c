@@ -115,6 +115,8 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 	    .count = c->count,
 	    .protected = c->protected,
 	    .own_cgroup = d->own_cgroup,
+	    .stopping = d->stopping,
+	    .n_stopping = d->n_stopping,
 	};
 	Enforcer e = {
 	    .layout = &d->layout,
@@ -275,6 +277,37 @@ int daemon_scan(Daemon *d)
 	return r;
 }
 
+void daemon_unit_state(const char *unit, const char *active_state, void *userdata)
+{
+	Daemon *d = userdata;
+	bool stopping = strcmp(active_state, "deactivating") == 0;
+	size_t i = 0;
+
+	while (i < d->n_stopping && strcmp(d->stopping[i], unit) != 0)
+		i++;
+	if (!stopping && i < d->n_stopping) {
+		free(d->stopping[i]);
+		d->stopping[i] = d->stopping[--d->n_stopping];
+		return;
+	}
+	if (!stopping || i < d->n_stopping)
+		return;
+	char **v = realloc(d->stopping, (d->n_stopping + 1) * sizeof(*v));
+	if (!v || !(v[d->n_stopping] = strdup(unit))) {
+		if (v)
+			d->stopping = v;
+		log_msg(LOG_ERR, "%s is stopping, but pind is out of memory", unit);
+		return;
+	}
+	d->stopping = v;
+	d->n_stopping++;
+	uint64_t now;
+	if (d->scan_timer && sd_event_now(d->event, CLOCK_MONOTONIC, &now) >= 0) {
+		sd_event_source_set_time(d->scan_timer, now);
+		sd_event_source_set_enabled(d->scan_timer, SD_EVENT_ONESHOT);
+	}
+}
+
 int daemon_reload(Daemon *d, char **ret_error)
 {
 	_cleanup_free_ char *error = NULL;
@@ -314,6 +347,9 @@ void daemon_done(Daemon *d)
 	sd_bus_flush_close_unref(d->systemd);
 	free(d->manager_cgroup);
 	free(d->manager_error);
+	for (size_t i = 0; i < d->n_stopping; i++)
+		free(d->stopping[i]);
+	free(d->stopping);
 	free(d->own_cgroup);
 	free(d->state_path);
 	free(d->saved_state);

@@ -50,6 +50,8 @@ typedef struct Daemon {
 	sd_bus *systemd;      /* for FreezeUnit/ThawUnit, when a manager is reachable */
 	char *manager_cgroup; /* pind --user: the user manager's own cgroup, asked at start */
 	char *manager_error;  /* why it could not be asked */
+	char **stopping;      /* units the manager is stopping (PolicyConfig.stopping) */
+	size_t n_stopping;
 	bool systemd_cannot_freeze;
 } Daemon;
 
@@ -68,6 +70,9 @@ int daemon_reload(Daemon *d, char **ret_error);
 
 int daemon_run_once(Daemon *d);
 
+/* The manager reported a unit's ActiveState: while it is "deactivating" pind gets out of
+ * its way, at once (a scan now). */
+void daemon_unit_state(const char *unit, const char *active_state, void *userdata);
 
 const char *daemon_cgroup_root(const Daemon *d);
 

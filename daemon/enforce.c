@@ -163,6 +163,8 @@ int enforce(const Enforcer *e, const Decision *d)
 			       "left %s frozen: it no longer carries pind's mark", name);
 		else if (r < 0)
 			report(LOG_ERR, d, "thaw", r, "thawing %s failed: %s", name, strerror(-r));
+		else if (d->stopping)
+			report(LOG_NOTICE, d, "thaw", r, "thawed %s: systemd is stopping it", name);
 		else
 			report(LOG_NOTICE, d, "thaw", r, "thawed %s", name);
 		return r == 1 ? 0 : r;

@@ -93,6 +93,41 @@ static bool is_protected(const PolicyConfig *c, const CgTree *t, const CgNode *n
 	return false;
 }
 
+static bool is_stopping(const PolicyConfig *c, const CgNode *n)
+{
+	if (!n->is_unit)
+		return false;
+	for (size_t i = 0; i < c->n_stopping; i++)
+		if (strcmp(c->stopping[i], n->name) == 0)
+			return true;
+	return false;
+}
+
+typedef struct Stopping {
+	const PolicyConfig *c;
+	bool found;
+} Stopping;
+
+static int find_stopping(CgNode *n, unsigned depth, void *userdata)
+{
+	Stopping *s = userdata;
+
+	(void)depth;
+	if (is_stopping(s->c, n) && cg_usage(n, s->c->count) > 0)
+		s->found = true;
+	return s->found ? -1 : 0; /* stop early */
+}
+
+/* A unit below n (or n) that systemd is stopping still holds pins. */
+static bool stopping_below(const PolicyConfig *c, CgNode *n)
+{
+	Stopping s = {.c = c};
+
+	if (n && c->n_stopping > 0)
+		cg_tree_visit(n, find_stopping, &s);
+	return s.found;
+}
+
 /* path is ancestor-or-self of own */
 static bool contains(const char *path, const char *own)
 {
@@ -470,6 +505,21 @@ static void thaw_all(CgTree *t, const Budget *b, const char *name, uint64_t usag
 	}
 }
 
+/* What pind froze for a budget and systemd is now stopping: thawed, so that the stop
+ * completes. */
+static void thaw_stopping(const PolicyConfig *c, CgTree *t, const Budget *b, uint64_t usage,
+			  const BudgetState *st, Out *o)
+{
+	for (size_t i = 0; i < st->n_frozen; i++) {
+		Decision *d;
+		CgNode *n = cg_tree_find(t, st->frozen[i]);
+		if (n && is_stopping(c, n) &&
+		    push(o, DECISION_THAW, b, b->name, usage, t, n, culprit_of(n, c->count), &d) ==
+			0)
+			d->stopping = true;
+	}
+}
+
 static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 			  const BudgetState *prev, uint64_t now, PolicyState *next, Out *o)
 {
@@ -522,7 +572,11 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 		st->over_since = now;
 		st->reported = false;
 	}
-	decide_over(c, t, b, group, usage, now, prev, st, o);
+	thaw_stopping(c, t, b, usage, st, o); /* within: thaw_all() above thaws them */
+	if (stopping_below(c, group))
+		st->over_since = now; /* a grace from when it is gone */
+	else
+		decide_over(c, t, b, group, usage, now, prev, st, o);
 	update_leaves(c, t, group, b->name[0] == '/', st, o);
 }
 

@@ -35,6 +35,7 @@ typedef struct Decision {
 	int signal; /* DECISION_SIGNAL */
 	uint64_t usage, max;
 	Action action; /* the budget's */
+	bool stopping; /* DECISION_THAW: systemd is stopping the unit (not: within budget) */
 } Decision;
 
 typedef struct PolicyConfig {
@@ -44,6 +45,12 @@ typedef struct PolicyConfig {
 	unsigned count;         /* CountMask */
 	char *const *protected; /* NULL-terminated unit names */
 	const char *own_cgroup; /* pind's own cgroup: neither it nor an ancestor is a target */
+	/* Units systemd is stopping (ActiveState=deactivating): pind gets out of the way. What
+	 * it froze of them is thawed (else the stop hangs: frozen processes do not see
+	 * SIGTERM), and while one holds pins below an over budget, that budget's action waits
+	 * (none is chosen as a target meanwhile): its usage is about to go. */
+	char *const *stopping;
+	size_t n_stopping;
 } PolicyConfig;
 
 typedef struct LeafUsage {

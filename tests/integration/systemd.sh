@@ -275,17 +275,43 @@ check_grep "machine-qemu.slice active" '^ActiveState=active$' "$TEST_TMP/last.ou
 check_run "systemctl --user show machine.slice" 0 systemctl --user show machine.slice
 check_grep "machine.slice loaded" '^LoadState=loaded$' "$TEST_TMP/last.out"
 
-# systemd stops what it runs; the pins go with the processes
+# pinctl --user with nothing to say where: the manager's own subtree, as it says itself
+pinctl_bare() { "$PINCTL" --user "$@"; }
+pinctl_bare status --json >"$TEST_TMP/bare.json" 2>/dev/null
+check_eq "pinctl --user without --cgroup-root measures the manager's subtree" "\"$RIG_CGROUP\"" \
+	"$(jq -c .cgroup_root "$TEST_TMP/bare.json")"
+check_eq "... and finds the budget there" $((64 * MiB)) "$(group "$TEST_TMP/bare.json" budget.max machine.slice)"
+
+# pind --user with no configuration at all: CgroupRoot= is the user manager's own subtree
+# (asked of the manager), StateFile= below XDG_RUNTIME_DIR, pind.conf looked for below
+# XDG_CONFIG_HOME
+plog=$TEST_TMP/pind.log
+pind_logged() { for _ in $(seq 100); do grep -qE -- "$1" "$plog" && return 0; sleep 0.05; done; return 1; }
+start_pind() {
+	PIND_LOG_STDERR=1 "$PIND" --user >"$plog" 2>&1 &
+	pind=$!
+	track_pid $pind
+}
+check_eq "no pind.conf" no "$([ -e "$XDG_CONFIG_HOME/pind/pind.conf" ] && echo yes || echo no)"
+start_pind
+if pind_logged "pind: started"; then
+	ok "pind --user started with no configuration"
+else
+	not_ok "pind --user did not start:"
+	sed 's/^/    /' "$plog" | tail -5
+fi
+check_grep "its cgroup root is the manager's" "started: cgroup root $RIG_CGROUP, .* config $XDG_CONFIG_HOME/pind/pind.conf\$" "$plog"
+check_run "pinctl --user list through pind --user" 0 pinctl_bare list --json
+check_eq "pind --user reports machine.slice" '"machine.slice"' \
+	"$(jq -c '[.groups[] | select(.name == "machine.slice")][0].name' "$TEST_TMP/last.out")"
+kill $pind
+wait $pind 2>/dev/null
+
 # pind itself, serving this user manager: over budget, it asks the manager to freeze the
 # unit (FreezeUnit; on hybrid hosts systemd says it cannot) and else writes cgroup.freeze
 mkdir -p "$XDG_CONFIG_HOME/pind"
-printf '[Daemon]\nScanIntervalSec=100ms\nGraceSec=300ms\nCgroupRoot=%s\n' "$RIG_CGROUP" \
-	>"$XDG_CONFIG_HOME/pind/pind.conf"
-plog=$TEST_TMP/pind.log
-PIND_LOG_STDERR=1 "$PIND" --user >"$plog" 2>&1 &
-pind=$!
-track_pid $pind
-pind_logged() { for _ in $(seq 100); do grep -qE -- "$1" "$plog" && return 0; sleep 0.05; done; return 1; }
+printf '[Daemon]\nScanIntervalSec=100ms\nGraceSec=300ms\n' >"$XDG_CONFIG_HOME/pind/pind.conf"
+start_pind
 pind_logged "pind: started" && ok "pind --user started" || not_ok "pind --user did not start"
 pinctl set-property machine.slice PinnedMemoryMax=40M >/dev/null 2>&1
 VM1_CG=$RIG_CGROUP_MOUNT$RIG_CGROUP/machine.slice/vm1.service
@@ -301,15 +327,33 @@ if grep -q "systemd cannot freeze units here" "$plog"; then
 else
 	check_eq "systemd froze it (FreezerState)" frozen "$(systemctl --user show -P FreezerState vm1.service)"
 fi
+check_eq "what pind froze is in its state file below XDG_RUNTIME_DIR" '"/machine.slice/vm1.service"' \
+	"$(jq -c '.frozen[0].cgroup' "$XDG_RUNTIME_DIR/pind/state.json" 2>/dev/null | sed "s|$RIG_CGROUP||")"
 pinctl set-property machine.slice PinnedMemoryMax=64M >/dev/null 2>&1
 pind_logged "machine\.slice: thawed vm1\.service" && ok "thawed after the budget was raised" ||
 	not_ok "not thawed"
 check_eq "vm1.service running again" 0 "$(awk '$1 == "frozen" { print $2 }' "$VM1_CG/cgroup.events")"
+
+# A stop of a unit pind froze must not hang: on a hybrid host systemd does not know it is
+# frozen, so its SIGTERM would wait in the frozen process until the stop times out.
+pinctl set-property machine.slice PinnedMemoryMax=40M >/dev/null 2>&1
+for _ in $(seq 100); do
+	[ "$(awk '$1 == "frozen" { print $2 }' "$VM1_CG/cgroup.events")" = 1 ] && break
+	sleep 0.05
+done
+check_eq "vm1.service frozen again" 1 "$(awk '$1 == "frozen" { print $2 }' "$VM1_CG/cgroup.events")"
+t0=$(date +%s%N)
+check_run "systemctl --user stop vm1.service (frozen by pind)" 0 timeout 30 systemctl --user stop vm1.service
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $ms -lt 5000 ] && ok "the stop took $ms ms (< 5 s)" || not_ok "the stop took $ms ms"
+pind_logged "thawed vm1\.service: systemd is stopping it|vm1\.service was thawed already" &&
+	ok "pind let go of vm1.service for its stop" || not_ok "pind logged nothing about the stop"
+check_eq "vm1.service inactive" inactive "$(systemctl --user show -P ActiveState vm1.service)"
+check_eq "nothing more frozen" "" "$(grep -E "froze (vm1|machine-qemu)" "$plog" | sed -n '3,$p')"
 kill $pind
 wait $pind 2>/dev/null
 
-check_run "systemctl --user stop vm1.service and the scope" 0 \
-	systemctl --user stop vm1.service "$SCOPE"
+check_run "systemctl --user stop the scope" 0 systemctl --user stop "$SCOPE"
 wait_gone "$vm1" && wait_gone "$vm2"
 check_eq "both pinhogs ended" "" "$(for p in "$vm1" "$vm2"; do [ -d "/proc/$p" ] && echo "$p"; done)"
 status "$TEST_TMP/stopped.json"

@@ -55,6 +55,7 @@ typedef struct {
 	Proc p[MAX_P];              /* empty: as in the previous scan */
 	Bud b[MAX_B];               /* empty: as in the previous scan */
 	const char *dirs[MAX_DIRS]; /* cgroups without a pinning process (this scan only) */
+	const char *stopping[2];    /* units systemd is stopping (this scan only) */
 	const char *want[MAX_D];
 	Result out[MAX_O]; /* outcomes other than 0 */
 } Step;
@@ -138,6 +139,26 @@ static const Scenario scenarios[] = {
 	   {T(15), .p = {PB(60), PC(45)}},
 	   {T(17), .p = {PB(60), PC(45)}},
 	   {T(19), .p = {PB(60), PC(45), PD(1)}, .want = {"freeze a.slice " SVC_D " 300@1"}}}},
+    {"systemd stops a frozen unit: thawed at once; nothing else is frozen while it holds "
+     "pins; a grace after it is gone",
+     .s = {OVER_FROZEN(FREEZE),
+	   {T(12), .stopping = {"b.service"}, .want = {"thaw a.slice " SVC_B " 100@1 stopping"}},
+	   {T(25), .stopping = {"b.service"}},
+	   {T(30), .p = {PB(60), PC(60)}, .stopping = {"b.service"}},
+	   {T(31), .p = {PC(110)}},
+	   {T(40) - 1},
+	   {T(40), .want = {"freeze a.slice " SVC_C " 200@1"}}}},
+    {"a stopping unit holding pins holds back the action of every budget above it",
+     .s = {{T(1), .p = {PB(60), PC(50)}, .b = A(100, KILL), .stopping = {"c.service"},
+	    .want = {"exceeded a.slice"}},
+	   {T(20), .stopping = {"c.service"}},
+	   {T(21), .p = {PB(120)}},
+	   {T(31), .want = {"kill a.slice " SVC_B " 100@1"}}}},
+    {"a unit being stopped that pind did not freeze is not thawed",
+     .s = {OVER_FROZEN(FREEZE),
+	   {T(12), .stopping = {"c.service"}},
+	   {T(13), .b = A(1000, FREEZE), .stopping = {"b.service"},
+	    .want = {"restored a.slice", "thaw a.slice " SVC_B}}}},
     {"protected target skipped: the next best is frozen", .protected = {"b.service"},
      .s = {{T(1), .p = {PB(60), PC(50)}, .b = A(100, FREEZE), .want = {"exceeded a.slice"}},
 	   {T(11), .want = {"freeze a.slice " SVC_C " 200@1"}},
@@ -399,6 +420,8 @@ static void render(const Decision *d, char *buf, size_t size)
 		n += snprintf(buf + n, size - (size_t)n, " %d@%" PRIu64, (int)d->pid, d->starttime);
 	if (d->kind == DECISION_SIGNAL)
 		snprintf(buf + n, size - (size_t)n, " %s", signame(d->signal));
+	if (d->stopping)
+		snprintf(buf + n, size - (size_t)n, " stopping");
 }
 
 static int cmp_budget(const void *a, const void *b)
@@ -513,6 +536,9 @@ START_TEST(test_scenario)
 		qsort(bv, set.n, sizeof(*bv), cmp_budget); /* budgets_find() bsearches */
 
 		CgTree *t = make_tree(procs, st->dirs);
+		c.stopping = (char *const *)st->stopping;
+		for (c.n_stopping = 0; c.n_stopping < 2 && st->stopping[c.n_stopping];)
+			c.n_stopping++;
 		int r = policy_decide(&c, t, &set, &state, st->t, &next, &d, &n);
 		ck_assert_msg(r == 0, "%s, step %zu: policy_decide: %s", sc->name, i, strerror(-r));
 		check_invariants(sc, i, d, n);
