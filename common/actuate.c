@@ -156,8 +156,10 @@ static void prio_restore(Prio *p)
 {
 	int saved = errno;
 
+	/* SCHED_RESET_ON_FORK stays: clearing it needs CAP_SYS_NICE, which pind's unit does
+	 * not give (RLIMIT_RTPRIO lets it raise itself); children start normal anyway */
 	if (p->raised)
-		(void)sched_setscheduler(0, p->policy, &p->param);
+		(void)sched_setscheduler(0, p->policy | SCHED_RESET_ON_FORK, &p->param);
 	p->raised = false;
 	errno = saved;
 }
