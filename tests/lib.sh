@@ -152,6 +152,21 @@ start_system_bus() {
 	export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/bus
 }
 
+# rig_start RIG DIR [ARGS...]: starts a test rig (tests/rig/*), skipping where it cannot run
+# and failing, with what it said, where it should; then reads its DIR/env.
+rig_start() {
+	local rig=$1 dir=$2 rc=0
+	shift 2
+	"$rig" start "$dir" "$@" >"$TEST_TMP/rig.out" 2>"$TEST_TMP/rig.err" || rc=$?
+	[ $rc = 77 ] && skip "$(cat "$TEST_TMP/rig.err")"
+	if [ $rc != 0 ]; then
+		not_ok "$(basename "$rig") start failed (exit $rc):"
+		sed 's/^/    /' "$TEST_TMP/rig.err"
+		exit 1
+	fi
+	. "$dir/env"
+}
+
 test_setup() {
 	: "${PINCTL:?PINCTL must point to the pinctl binary}"
 	: "${PINHOG:?PINHOG must point to the pinhog binary}"

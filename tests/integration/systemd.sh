@@ -45,15 +45,7 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-rc=0
-"$RIG" start "$RIG_DIR" >"$TEST_TMP/rig.out" 2>"$TEST_TMP/rig.err" || rc=$?
-[ $rc = 77 ] && skip "$(cat "$TEST_TMP/rig.err")"
-if [ $rc != 0 ]; then
-	not_ok "systemd-user-rig start failed (exit $rc):"
-	sed 's/^/    /' "$TEST_TMP/rig.err"
-	exit 1
-fi
-. "$RIG_DIR/env"
+rig_start "$RIG" "$RIG_DIR"
 ok "private user manager running (pid $RIG_MANAGER_PID, cgroup $RIG_CGROUP)"
 
 UNITS=$XDG_CONFIG_HOME/systemd/user
