@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	    "      --version        version\n"
 	    "For pinctl's own reading and writing (pind keeps its own):\n"
 	    "  --root=DIR           read (and write) configuration below DIR\n"
-	    "  --cgroup-root=PATH   the managed subtree (default: CgroupRoot= of pind.conf)\n"
+	    "  --cgroup-root=PATH   the managed subtree (default: CgroupRoot= of pind.conf;\n"
+	    "                       with --user, the user manager's own)\n"
 	    "  --proc-root=DIR      where procfs is mounted (default /proc)\n"
 	    "  --scanner=KIND       measuring directly: bpf, procfs or auto (default: Scanner=)\n",
 	    f);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # meson install into a DESTDIR: every file where a distribution puts it (the system's
-# own directories, from the .pc files of systemd, dbus-1 and polkit-gobject-1; binaries
-# below the prefix), the unit naming the installed binary, the bus and polkit files
-# well-formed, and the unit's exposure (systemd-analyze security) at most 2.0. That the
+# own directories, from the .pc files of systemd, dbus-1, polkit-gobject-1 and
+# bash-completion; binaries and man pages below the prefix), the unit naming the
+# installed binary, the bus and polkit files well-formed, the man pages rendering without
+# a warning, and the unit's exposure (systemd-analyze security) at most 2.0. That the
 # unit works with all of its hardening is tests/e2e/system.sh's job.
 . "$(dirname "$0")/lib.sh"
 : "${MESON:?MESON must name meson}" "${BUILD_ROOT:?BUILD_ROOT must name the build directory}"
@@ -21,6 +22,14 @@ USERUNITDIR=$(pc systemd systemduserunitdir /usr/lib/systemd/user)
 POLICYDIR=$(pc dbus-1 datadir /usr/share)/dbus-1/system.d
 SERVICEDIR=$(pc dbus-1 system_bus_services_dir /usr/share/dbus-1/system-services)
 ACTIONDIR=$(pc polkit-gobject-1 actiondir /usr/share/polkit-1/actions)
+COMPLETIONDIR=$(pc bash-completion completionsdir /usr/share/bash-completion/completions)
+MANDIR=$PREFIX/$DATADIR/man
+mans=
+if [ "${WITH_MAN:-}" = yes ]; then
+	mans=$(printf '%s\n' "$MANDIR/man8/pind.8" "$MANDIR/man1/pinctl.1" "$MANDIR/man5/pind.conf.5")
+else
+	echo "# built without scdoc: no man pages to install"
+fi
 expected=$(printf '%s\n' \
 	"$PREFIX/$SBINDIR/pind" \
 	"$PREFIX/$BINDIR/pinctl" \
@@ -29,7 +38,8 @@ expected=$(printf '%s\n' \
 	"$POLICYDIR/org.pind.Pind1.conf" \
 	"$SERVICEDIR/org.pind.Pind1.service" \
 	"$ACTIONDIR/org.pind.Pind1.policy" \
-	"$PREFIX/$DATADIR/doc/pind/examples/pind.conf" | sed 's|//*|/|g' | sort)
+	"$PREFIX/$DATADIR/doc/pind/examples/pind.conf" \
+	"$COMPLETIONDIR/pinctl" $mans | sed 's|//*|/|g' | sort)
 check_eq "the installed files" "$expected" "$(cd "$DEST" && find . -type f -o -type l | sed 's|^\.||' | sort)"
 for b in "$PREFIX/$SBINDIR/pind" "$PREFIX/$BINDIR/pinctl"; do
 	[ -x "$DEST$b" ] && ok "$b is executable" || not_ok "$b is not executable"
@@ -51,6 +61,10 @@ check_run "the polkit action is well-formed XML" 0 xmllint --noout "$DEST$ACTION
 check_grep "the polkit action pind checks" 'action id="org\.pind\.Pind1\.manage"' "$DEST$ACTIONDIR/org.pind.Pind1.policy"
 check_grep "only root owns the name" '<policy user="root">' "$DEST$POLICYDIR/org.pind.Pind1.conf"
 
+for m in $mans; do
+	man --warnings -E UTF-8 -l -Tutf8 "$DEST$m" >/dev/null 2>"$TEST_TMP/man.err"
+	check_eq "man --warnings -l $(basename "$m"): no warning" "" "$(cat "$TEST_TMP/man.err")"
+done
 systemd-analyze security --offline=true "$U" >"$TEST_TMP/security.txt" 2>&1
 exposure=$(sed -n 's/.*Overall exposure level for pind.service: \([0-9.]*\).*/\1/p' "$TEST_TMP/security.txt")
 if [ -n "$exposure" ] && awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }'; then
