@@ -23,7 +23,8 @@ __u32 n_recs;   /* pinwalk: holders found; more than cap: the pass overflowed */
  * every task is seen by its task->pid). In a deeper one (a container), a task is reported
  * by its pid there, and a task with none there is no process of the caller's. */
 __u32 ns_level;
-__u64 ns_ptr; /* its struct pid_namespace, 0 until found */
+__u64 ns_ptr;    /* its struct pid_namespace, 0 until found */
+__u32 ns_failed; /* it could not be found: the pass names no one (the caller fails it) */
 
 #define PIDNS_LEVEL_MAX 32 /* the kernel's MAX_PID_NS_LEVEL */
 
@@ -90,8 +91,10 @@ static __always_inline void find_own_ns(void)
 	struct task_struct *me = (void *)bpf_get_current_task();
 	struct pid *pid = BPF_CORE_READ(me, thread_pid);
 	__u32 level = BPF_CORE_READ(pid, level);
-	if (pid_at(pid, level, &up) < 0)
+	if (pid_at(pid, level, &up) < 0) {
+		ns_failed = 1;
 		return;
+	}
 	ns_level = level;
 	ns_ptr = (__u64)up.ns;
 }
@@ -110,13 +113,13 @@ static __always_inline int ns_pid(struct task_struct *task)
 }
 
 /* A holder is rare: the rest of its record is read the usual way; its cgroup from the
- * task that stands for it (rep). Pids as the caller's namespace knows them. */
-static __always_inline void fill(struct task_struct *task, struct task_struct *rep,
+ * task that stands for it (rep). nr: task's pid in the caller's namespace. */
+static __always_inline void fill(struct task_struct *task, int nr, struct task_struct *rep,
 				 struct pinscan_record *rec)
 {
-	rec->tgid = (unsigned int)ns_pid(task);
+	rec->tgid = (unsigned int)nr;
 	rec->cgroup_id = BPF_CORE_READ(rep, cgroups, dfl_cgrp, kn, id);
-	rec->cgroup_tid = (unsigned int)ns_pid(rep);
+	rec->cgroup_tid = (unsigned int)(rep == task ? nr : ns_pid(rep));
 	rec->start_boottime = BPF_CORE_READ(task, start_boottime);
 	BPF_CORE_READ_STR_INTO(&rec->comm, task, comm);
 }
@@ -146,7 +149,7 @@ static __always_inline bool holds(struct task_struct *task, __u64 *pinned, __u64
 }
 
 /* pinwalk: a holder goes into the next free record. */
-static __always_inline void keep(struct task_struct *task)
+static __always_inline void keep(struct task_struct *task, int nr)
 {
 	struct task_struct *rep;
 	__u64 pinned, locked;
@@ -162,7 +165,7 @@ static __always_inline void keep(struct task_struct *task)
 		return; /* past PINSCAN_MAX, which cap never is */
 	rec->pinned = pinned;
 	rec->locked = locked;
-	fill(task, rep, rec);
+	fill(task, nr, rep, rec);
 }
 
 SEC("syscall")
@@ -181,10 +184,11 @@ int pinwalk(void *ctx)
 	if (task && task->pid == 1)
 		saw_init = 1; /* the first process the kernel makes */
 	for (; task; task = bpf_iter_task_next(&it)) {
-		if (ns_level && !ns_pid(task))
+		int nr = ns_level ? ns_pid(task) : task->pid;
+		if (!nr)
 			continue; /* not in the caller's pid namespace */
 		seen++;
-		keep(task);
+		keep(task, nr);
 	}
 	bpf_iter_task_destroy(&it);
 	bpf_rcu_read_unlock();
@@ -204,7 +208,8 @@ int pinscan(struct bpf_iter__task *ctx)
 	int pid = task->pid;
 	if (pid != task->tgid)
 		return 0; /* threads share their leader's mm */
-	if (ns_level && !ns_pid(task))
+	int nr = ns_level ? ns_pid(task) : pid;
+	if (!nr)
 		return 0; /* not in the caller's pid namespace */
 	visited++;        /* one pass runs at a time */
 	if (pid == 1)
@@ -212,7 +217,7 @@ int pinscan(struct bpf_iter__task *ctx)
 	struct task_struct *rep;
 	if (!holds(task, &rec.pinned, &rec.locked, &rep))
 		return 0;
-	fill(task, rep, &rec);
+	fill(task, nr, rep, &rec);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

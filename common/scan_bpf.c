@@ -51,6 +51,8 @@ typedef struct BpfScanner {
 	size_t n_ids;
 	uint64_t *outside; /* ids no walk of the cgroup mount found (sorted): outside its view */
 	size_t n_outside;
+	bool ids_partial; /* the last walk skipped a directory (or failed): proves no absence */
+	bool pass_read;   /* the records being emitted were all read before the first one */
 	char buf[8192];
 } BpfScanner;
 
@@ -78,9 +80,11 @@ static void ids_free(BpfScanner *p)
 #define OUTSIDE_MAX 4096
 
 /* A cgroup the mount does not show: in a container, the host's and other containers'
- * (the cgroup namespace's root hides them). cgroup ids are never reused, so once a walk
- * made after the scan did not find it, it is never there: remembered so that it costs no
- * further walks. */
+ * (the cgroup namespace's root hides them). cgroup ids are never reused, so once a whole
+ * walk made after the pass did not find it, it is never there: remembered so that it
+ * costs no further walks. Only a pass read whole before its records are looked up (the
+ * task walk) can say so: the iterator's records come while it runs, and a cgroup made
+ * after the walk may come after it. */
 static void outside_add(BpfScanner *p, uint64_t id)
 {
 	if (p->n_outside >= OUTSIDE_MAX)
@@ -125,18 +129,24 @@ static int walk_cgroups(BpfScanner *p, int dfd, char *path, size_t len, unsigned
 	if (fstat(dirfd(d), &st) < 0)
 		return negative_errno();
 	int r = ids_add(p, st.st_ino, len == 0 ? "/" : path);
+	if (r >= 0 && depth > 64)
+		p->ids_partial = true;
 	if (r < 0 || depth > 64)
 		return r;
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		size_t l = strlen(de->d_name);
-		if (len + 1 + l >= PATH_MAX)
+		if (len + 1 + l >= PATH_MAX) {
+			p->ids_partial = true;
 			continue;
+		}
 		path[len] = '/';
 		memcpy(path + len + 1, de->d_name, l + 1);
 		int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cfd >= 0 && (r = walk_cgroups(p, cfd, path, len + 1 + l, depth + 1)) < 0)
+		if (cfd < 0)
+			p->ids_partial = true; /* removed meanwhile, most likely */
+		else if ((r = walk_cgroups(p, cfd, path, len + 1 + l, depth + 1)) < 0)
 			return r;
 		path[len] = 0;
 	}
@@ -148,10 +158,14 @@ static int ids_rebuild(BpfScanner *p)
 	char path[PATH_MAX] = "";
 
 	ids_free(p);
+	p->ids_partial = true; /* until the walk is done */
 	int dfd = open(p->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return negative_errno();
+	p->ids_partial = false;
 	int r = walk_cgroups(p, dfd, path, 0, 0);
+	if (r < 0)
+		p->ids_partial = true;
 	if (r >= 0 && p->n_ids > 1)
 		qsort(p->ids, p->n_ids, sizeof(*p->ids), cmp_id);
 	return r;
@@ -172,7 +186,7 @@ static const char *id_path(BpfScanner *p, uint64_t id, bool *rebuilt)
 		if (ids_rebuild(p) >= 0 && p->n_ids)
 			hit = bsearch(&key, p->ids, p->n_ids, sizeof(*p->ids), cmp_id);
 	}
-	if (!hit && *rebuilt)
+	if (!hit && *rebuilt && p->pass_read && !p->ids_partial)
 		outside_add(p, id); /* or removed since the pass: either way never seen again */
 	return hit ? hit->path : NULL;
 }
@@ -237,6 +251,7 @@ static int task_iterate(BpfScanner *p, scan_cb cb, void *userdata, ScanStats *st
 	size_t have = 0, holders = 0;
 
 	p->bss->visited = 0;
+	p->pass_read = false;
 	_cleanup_close_ int fd = bpf_iter_create(p->link_fd);
 	if (fd < 0)
 		return negative_errno();
@@ -307,6 +322,7 @@ static int task_walk(BpfScanner *p, scan_cb cb, void *userdata, ScanStats *stats
 	int r = scan_bpf_read_records(p->recs_fd, n, p->recs, p->keys);
 	if (r < 0)
 		return r;
+	p->pass_read = true;
 	for (uint32_t i = 0; i < n; i++) {
 		r = emit(p, &p->recs[i], cb, userdata, stats, rebuilt);
 		if (r < 0)
@@ -332,6 +348,8 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 	}
 	if (r < 0)
 		return r;
+	if (p->bss->ns_failed)
+		return -EIO; /* the programs could not tell pind's pid namespace */
 	/* Some hosts' PID 1 is on neither the kernel's task list nor the iterator's walk
 	 * (seen on a microVM): then it is read through procfs, unless it was reported. A
 	 * pid namespace's PID 1 is an ordinary task, which the pass saw. */

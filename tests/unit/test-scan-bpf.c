@@ -312,6 +312,7 @@ static int pidns_pass(const BpfScanOptions *o, pid_t pid, uint64_t pinned, const
 		fprintf(stderr, "pidns: the bpf scanner does not load in the namespace\n");
 		return 1;
 	}
+	seen.n = 0;
 	int r = scanner_run(s, collect, &seen, &st);
 	scanner_free(s);
 	cg_layout_done(&layout);
