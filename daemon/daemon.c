@@ -115,9 +115,14 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 	    .count = c->count,
 	    .protected = c->protected,
 	    .own_cgroup = d->own_cgroup,
-	    .stopping = d->stopping,
-	    .n_stopping = d->n_stopping,
 	};
+	_cleanup_free_ char **stopping = calloc(d->n_stopping + 1, sizeof(char *));
+	if (!stopping)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_stopping; i++)
+		if (d->stopping[i].cgroup)
+			stopping[pc.n_stopping++] = d->stopping[i].cgroup;
+	pc.stopping = stopping;
 	Enforcer e = {
 	    .layout = &d->layout,
 	    .proc_root = d->opt.proc_root,
@@ -277,30 +282,48 @@ int daemon_scan(Daemon *d)
 	return r;
 }
 
-void daemon_unit_state(const char *unit, const char *active_state, void *userdata)
+static void stopping_remove(Daemon *d, size_t i)
+{
+	free(d->stopping[i].unit);
+	free(d->stopping[i].cgroup);
+	d->stopping[i] = d->stopping[--d->n_stopping];
+}
+
+void daemon_unit_stopping(const char *unit, bool stopping, const char *cgroup, void *userdata)
 {
 	Daemon *d = userdata;
-	bool stopping = strcmp(active_state, "deactivating") == 0;
 	size_t i = 0;
 
-	while (i < d->n_stopping && strcmp(d->stopping[i], unit) != 0)
-		i++;
-	if (!stopping && i < d->n_stopping) {
-		free(d->stopping[i]);
-		d->stopping[i] = d->stopping[--d->n_stopping];
+	if (!unit) { /* the manager is gone: nothing is known to be stopping */
+		while (d->n_stopping > 0)
+			stopping_remove(d, d->n_stopping - 1);
 		return;
 	}
-	if (!stopping || i < d->n_stopping)
+	while (i < d->n_stopping && strcmp(d->stopping[i].unit, unit) != 0)
+		i++;
+	if (!stopping) {
+		if (i < d->n_stopping)
+			stopping_remove(d, i);
 		return;
-	char **v = realloc(d->stopping, (d->n_stopping + 1) * sizeof(*v));
-	if (!v || !(v[d->n_stopping] = strdup(unit))) {
+	}
+	if (i == d->n_stopping && !cgroup) {
+		StoppingUnit *v = realloc(d->stopping, (d->n_stopping + 1) * sizeof(*v));
 		if (v)
 			d->stopping = v;
+		if (!v || !(v[d->n_stopping].unit = strdup(unit))) {
+			log_msg(LOG_ERR, "%s is stopping, but pind is out of memory", unit);
+			return;
+		}
+		v[d->n_stopping++].cgroup = NULL;
+		return;
+	}
+	/* its cgroup, unless it has left the state meanwhile (the answer came late) */
+	if (i == d->n_stopping || !cgroup || d->stopping[i].cgroup)
+		return;
+	if (!(d->stopping[i].cgroup = strdup(cgroup))) {
 		log_msg(LOG_ERR, "%s is stopping, but pind is out of memory", unit);
 		return;
 	}
-	d->stopping = v;
-	d->n_stopping++;
 	uint64_t now;
 	if (d->scan_timer && sd_event_now(d->event, CLOCK_MONOTONIC, &now) >= 0) {
 		sd_event_source_set_time(d->scan_timer, now);
@@ -347,8 +370,8 @@ void daemon_done(Daemon *d)
 	sd_bus_flush_close_unref(d->systemd);
 	free(d->manager_cgroup);
 	free(d->manager_error);
-	for (size_t i = 0; i < d->n_stopping; i++)
-		free(d->stopping[i]);
+	while (d->n_stopping > 0)
+		stopping_remove(d, d->n_stopping - 1);
 	free(d->stopping);
 	free(d->own_cgroup);
 	free(d->state_path);

@@ -19,6 +19,11 @@
 
 typedef struct Bus Bus;
 
+typedef struct StoppingUnit {
+	char *unit;
+	char *cgroup; /* NULL until the manager has said */
+} StoppingUnit;
+
 typedef struct Options {
 	const char *root;
 	bool user;
@@ -43,14 +48,14 @@ typedef struct Daemon {
 	Watch *watch;
 	PolicyState policy;
 	Reservations reservations;
-	Bus *bus;             /* the D-Bus API, or NULL when off */
-	char *own_cgroup;     /* pind's own cgroup: never a target */
-	char *state_path;     /* StateFile below --root */
-	char *saved_state;    /* what was last written, to write only changes */
-	sd_bus *systemd;      /* for FreezeUnit/ThawUnit, when a manager is reachable */
-	char *manager_cgroup; /* pind --user: the user manager's own cgroup, asked at start */
-	char *manager_error;  /* why it could not be asked */
-	char **stopping;      /* units the manager is stopping (PolicyConfig.stopping) */
+	Bus *bus;               /* the D-Bus API, or NULL when off */
+	char *own_cgroup;       /* pind's own cgroup: never a target */
+	char *state_path;       /* StateFile below --root */
+	char *saved_state;      /* what was last written, to write only changes */
+	sd_bus *systemd;        /* for FreezeUnit/ThawUnit, when a manager is reachable */
+	char *manager_cgroup;   /* pind --user: the user manager's own cgroup, asked at start */
+	char *manager_error;    /* why it could not be asked */
+	StoppingUnit *stopping; /* units the manager is stopping (PolicyConfig.stopping) */
 	size_t n_stopping;
 	bool systemd_cannot_freeze;
 } Daemon;
@@ -70,9 +75,9 @@ int daemon_reload(Daemon *d, char **ret_error);
 
 int daemon_run_once(Daemon *d);
 
-/* The manager reported a unit's ActiveState: while it is "deactivating" pind gets out of
- * its way, at once (a scan now). */
-void daemon_unit_state(const char *unit, const char *active_state, void *userdata);
+/* sdwatch_fn: the units the manager is stopping; pind gets out of their way at once (a
+ * scan now, when a cgroup becomes known). */
+void daemon_unit_stopping(const char *unit, bool stopping, const char *cgroup, void *userdata);
 
 const char *daemon_cgroup_root(const Daemon *d);
 

@@ -17,7 +17,7 @@
 #include "dbus_api.h"
 #include "log.h"
 #include "macro.h"
-#include "sdunit.h"
+#include "sdwatch.h"
 #include "timespan.h"
 
 static int on_scan_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -181,8 +181,9 @@ int main(int argc, char **argv)
 		r = bus_open(&d, &d.bus);
 	if (r >= 0 && d.systemd) { /* its signals: a unit pind froze may be stopped */
 		r = sd_bus_attach_event(d.systemd, d.event, SD_EVENT_PRIORITY_NORMAL);
-		if (r >= 0)
-			r = sdunit_watch(d.systemd, daemon_unit_state, &d);
+		if (r >= 0 && sdwatch_start(d.systemd, daemon_unit_stopping, &d) < 0)
+			log_msg(LOG_WARNING, "cannot follow the manager's units: pind does not "
+					     "learn when systemd stops a unit it froze");
 	}
 	if (r >= 0)
 		r = sd_event_add_time_relative(d.event, &d.scan_timer, CLOCK_MONOTONIC, 0, 0,

@@ -95,37 +95,24 @@ static bool is_protected(const PolicyConfig *c, const CgTree *t, const CgNode *n
 
 static bool is_stopping(const PolicyConfig *c, const CgNode *n)
 {
-	if (!n->is_unit)
-		return false;
 	for (size_t i = 0; i < c->n_stopping; i++)
-		if (strcmp(c->stopping[i], n->name) == 0)
+		if (strcmp(c->stopping[i], n->path) == 0)
 			return true;
 	return false;
 }
 
-typedef struct Stopping {
-	const PolicyConfig *c;
-	bool found;
-} Stopping;
-
-static int find_stopping(CgNode *n, unsigned depth, void *userdata)
+/* The pins below n (or of n) that units systemd is stopping hold, each counted once. */
+static uint64_t stopping_usage(const PolicyConfig *c, const CgNode *n)
 {
-	Stopping *s = userdata;
+	uint64_t u = 0;
 
-	(void)depth;
-	if (is_stopping(s->c, n) && cg_usage(n, s->c->count) > 0)
-		s->found = true;
-	return s->found ? -1 : 0; /* stop early */
-}
-
-/* A unit below n (or n) that systemd is stopping still holds pins. */
-static bool stopping_below(const PolicyConfig *c, CgNode *n)
-{
-	Stopping s = {.c = c};
-
-	if (n && c->n_stopping > 0)
-		cg_tree_visit(n, find_stopping, &s);
-	return s.found;
+	if (!n || c->n_stopping == 0)
+		return 0;
+	if (is_stopping(c, n))
+		return cg_usage(n, c->count);
+	for (const CgNode *ch = n->children; ch; ch = ch->next_sibling)
+		u += stopping_usage(c, ch);
+	return u;
 }
 
 /* path is ancestor-or-self of own */
@@ -143,7 +130,7 @@ static bool contains(const char *path, const char *own)
 static bool allowed(const PolicyConfig *c, const CgTree *t, const CgNode *n)
 {
 	return strcmp(n->path, "/") != 0 && !contains(n->path, c->own_cgroup) &&
-	       !is_protected(c, t, n);
+	       !is_protected(c, t, n) && !is_stopping(c, n);
 }
 
 static bool has_unit_below_with_usage(const CgNode *n, unsigned count)
@@ -573,8 +560,9 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 		st->reported = false;
 	}
 	thaw_stopping(c, t, b, usage, st, o); /* within: thaw_all() above thaws them */
-	if (stopping_below(c, group))
-		st->over_since = now; /* a grace from when it is gone */
+	uint64_t leaving = stopping_usage(c, group);
+	if (leaving > 0 && charged - leaving <= b->max)
+		st->over_since = now; /* what is over is on its way out: a grace once it is gone */
 	else
 		decide_over(c, t, b, group, usage, now, prev, st, o);
 	update_leaves(c, t, group, b->name[0] == '/', st, o);

@@ -45,10 +45,10 @@ typedef struct PolicyConfig {
 	unsigned count;         /* CountMask */
 	char *const *protected; /* NULL-terminated unit names */
 	const char *own_cgroup; /* pind's own cgroup: neither it nor an ancestor is a target */
-	/* Units systemd is stopping (ActiveState=deactivating): pind gets out of the way. What
-	 * it froze of them is thawed (else the stop hangs: frozen processes do not see
-	 * SIGTERM), and while one holds pins below an over budget, that budget's action waits
-	 * (none is chosen as a target meanwhile): its usage is about to go. */
+	/* The cgroups of the units systemd is stopping (ActiveState=deactivating): pind gets
+	 * out of their way. What it froze of them is thawed (else the stop hangs: frozen
+	 * processes do not see SIGTERM), none is a target, and a budget that is over only by
+	 * what they hold waits: that usage is about to go. */
 	char *const *stopping;
 	size_t n_stopping;
 } PolicyConfig;

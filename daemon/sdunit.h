@@ -18,9 +18,6 @@ int sdunit_connect(bool user, sd_bus **ret);
 int sdunit_freeze(sd_bus *bus, const char *unit, const char *cgroup, bool freeze,
 		  char **ret_message);
 
-/* Calls changed(unit, active_state, userdata) whenever the manager reports a unit's
- * ActiveState ("deactivating" while it stops it), from the event loop the bus is attached
- * to. Subscribes to the manager's signals (it sends none to an unsubscribed bus) and adds
- * the match, both without waiting for the answers. */
-typedef void (*sdunit_state_fn)(const char *unit, const char *active_state, void *userdata);
-int sdunit_watch(sd_bus *bus, sdunit_state_fn changed, void *userdata);
+/* The D-Bus interface of a unit's type ("org.freedesktop.systemd1.Service" for
+ * "vm1.service"), whose ControlGroup property names its cgroup. */
+int sdunit_interface(const char *unit, char **ret);

@@ -55,7 +55,7 @@ typedef struct {
 	Proc p[MAX_P];              /* empty: as in the previous scan */
 	Bud b[MAX_B];               /* empty: as in the previous scan */
 	const char *dirs[MAX_DIRS]; /* cgroups without a pinning process (this scan only) */
-	const char *stopping[2];    /* units systemd is stopping (this scan only) */
+	const char *stopping[2];    /* cgroups of units systemd is stopping (this scan only) */
 	const char *want[MAX_D];
 	Result out[MAX_O]; /* outcomes other than 0 */
 } Step;
@@ -142,22 +142,29 @@ static const Scenario scenarios[] = {
     {"systemd stops a frozen unit: thawed at once; nothing else is frozen while it holds "
      "pins; a grace after it is gone",
      .s = {OVER_FROZEN(FREEZE),
-	   {T(12), .stopping = {"b.service"}, .want = {"thaw a.slice " SVC_B " 100@1 stopping"}},
-	   {T(25), .stopping = {"b.service"}},
-	   {T(30), .p = {PB(60), PC(60)}, .stopping = {"b.service"}},
+	   {T(12), .stopping = {SVC_B}, .want = {"thaw a.slice " SVC_B " 100@1 stopping"}},
+	   {T(25), .stopping = {SVC_B}},
+	   {T(30), .p = {PB(60), PC(60)}, .stopping = {SVC_B}},
 	   {T(31), .p = {PC(110)}},
 	   {T(40) - 1},
 	   {T(40), .want = {"freeze a.slice " SVC_C " 200@1"}}}},
-    {"a stopping unit holding pins holds back the action of every budget above it",
-     .s = {{T(1), .p = {PB(60), PC(50)}, .b = A(100, KILL), .stopping = {"c.service"},
+    {"over by more than a stopping unit holds: the action goes on, never on that unit",
+     .s = {{T(1), .p = {PB(60), PC(150)}, .b = A(100, FREEZE), .stopping = {SVC_C},
 	    .want = {"exceeded a.slice"}},
-	   {T(20), .stopping = {"c.service"}},
+	   {T(11), .stopping = {SVC_C}},
+	   {T(12), .p = {PB(110), PC(150)}, .stopping = {SVC_C}},
+	   {T(21) - 1, .stopping = {SVC_C}},
+	   {T(21), .stopping = {SVC_C}, .want = {"freeze a.slice " SVC_B " 100@1"}}}},
+    {"a stopping unit holding pins holds back the action of every budget above it",
+     .s = {{T(1), .p = {PB(60), PC(50)}, .b = A(100, KILL), .stopping = {SVC_C},
+	    .want = {"exceeded a.slice"}},
+	   {T(20), .stopping = {SVC_C}},
 	   {T(21), .p = {PB(120)}},
 	   {T(31), .want = {"kill a.slice " SVC_B " 100@1"}}}},
     {"a unit being stopped that pind did not freeze is not thawed",
      .s = {OVER_FROZEN(FREEZE),
-	   {T(12), .stopping = {"c.service"}},
-	   {T(13), .b = A(1000, FREEZE), .stopping = {"b.service"},
+	   {T(12), .stopping = {SVC_C}},
+	   {T(13), .b = A(1000, FREEZE), .stopping = {SVC_B},
 	    .want = {"restored a.slice", "thaw a.slice " SVC_B}}}},
     {"protected target skipped: the next best is frozen", .protected = {"b.service"},
      .s = {{T(1), .p = {PB(60), PC(50)}, .b = A(100, FREEZE), .want = {"exceeded a.slice"}},
