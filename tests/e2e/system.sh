@@ -129,12 +129,15 @@ VM1=$(cat "$TEST_TMP/vm1.ready") VM2=$(cat "$TEST_TMP/vm2.ready")
 check_eq "vm1's pinhog is the unit's main process (a pid of the rig's namespace)" \
 	"$(show MainPID vm1.service)" "$VM1"
 check_eq "the scope holds the other pinhog" "$VM2" "$(rig cat "/sys/fs/cgroup/machine.slice/machine-qemu.slice/$SCOPE/cgroup.procs")"
+# and one on the host, outside the rig's namespaces
+make_test_cgroup
+start_pinhog HOST_HOG host --name hog-host 8M || exit 1
 pinctl ps --json >"$TEST_TMP/ps.json" 2>"$TEST_TMP/ps.err"
 check_eq "pinctl ps names vm1's pinhog by its pid in the rig" "$VM1" \
 	"$(jq -r '.processes[] | select(.comm == "hog-vm1") | .pid' "$TEST_TMP/ps.json")"
 check_eq "pinctl ps names the scope's pinhog by its pid in the rig" "$VM2" \
 	"$(jq -r '.processes[] | select(.comm == "hog-vm2") | .pid' "$TEST_TMP/ps.json")"
-check_eq "pinctl ps lists nothing from outside the rig" \
+check_eq "pinctl ps lists nothing from outside the rig (hog-host $HOST_HOG runs there)" \
 	"$(jq -r '[.processes[].comm] | sort | join(" ")' "$TEST_TMP/ps.json")" "hog-vm1 hog-vm2"
 
 check_run "pinctl set-property machine.slice PinnedMemoryMax=40M (over the bus)" 0 \
@@ -153,8 +156,6 @@ check_eq "pind marked its freeze" machine.slice \
 	"$(rig getfattr --only-values -n user.pind.frozen /sys/fs/cgroup/machine.slice/vm1.service 2>/dev/null)"
 check_grep "systemctl status says frozen" "Active: active \(running\) \(frozen\)" \
 	<(rig systemctl status vm1.service --no-pager 2>&1)
-check_eq "pind back at SCHED_OTHER after the freezer write" "SCHED_OTHER" \
-	"$(rig chrt -p "$PIND_PID" | sed -n 's/.*scheduling policy: \([A-Z_]*\).*/\1/p' | head -1)"
 
 check_run "set-property machine.slice PinnedMemoryMax=64M" 0 pinctl set-property machine.slice PinnedMemoryMax=64M
 wait_frozen vm1.service running
@@ -185,8 +186,14 @@ check_run "systemctl stop vm1.service (frozen)" 0 rig timeout 20 systemctl stop 
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ $ms -lt 5000 ] && ok "stop of the frozen unit took $ms ms (< 5 s)" || not_ok "stop took $ms ms"
 check_eq "vm1.service inactive" inactive "$(show ActiveState vm1.service)"
-wait_journal "thawed vm1\.service|vm1\.service was thawed already" &&
-	ok "pind let go of vm1.service" || not_ok "pind logged nothing about the stopped vm1.service"
+# (systemd thaws what it froze itself before it stops it; pind's record of the freeze goes)
+held=
+for _ in $(seq 50); do
+	held=$(rig cat /run/pind/state.json | jq -r '[.frozen[].cgroup] | join(" ")')
+	[ -z "$held" ] && break
+	sleep 0.1
+done
+check_eq "pind holds nothing frozen after the stop" "" "$held"
 
 # --- Action=signal hits the right process, by the rig's pid ----------------------------
 check_run "set-property machine.slice X-PinnedMemoryAction=signal" 0 \

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -110,6 +113,45 @@ START_TEST(test_freeze_many)
 	       "%.2f ms; thaw through cg_freeze (SCHED_FIFO) %.2f ms\n",
 	       n, (t1 - t0) / 1e3, (t3 - t2) / 1e3, (t7 - t6) / 1e3, (t4 - t3) / 1e3,
 	       (t5 - t3) / 1e3, (t8 - t7) / 1e3);
+	cg_layout_done(&l);
+}
+END_TEST
+
+/* As pind.service runs it: no CAP_SYS_NICE, RLIMIT_RTPRIO 1. pind raises itself to
+ * SCHED_FIFO for the write and must come back to its normal policy, which a restore that
+ * clears SCHED_RESET_ON_FORK cannot do without the capability. (CK_FORK: the test's own
+ * process.) */
+START_TEST(test_freeze_prio_unprivileged)
+{
+	KT_REQUIRE(&kt_v2);
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	CgLayout l;
+	Cg c;
+
+	if (setrlimit(RLIMIT_RTPRIO, &(struct rlimit){1, 1}) < 0) {
+		/* raising the hard limit needs CAP_SYS_RESOURCE (systemd sets it for the unit) */
+		printf("SKIP: %s: RLIMIT_RTPRIO cannot be raised to 1 here: %s\n", __func__,
+		       strerror(errno));
+		return;
+	}
+	ck_assert_int_eq(syscall(SYS_capget, &h, d), 0);
+	d[CAP_SYS_NICE / 32].effective &= ~(1U << (CAP_SYS_NICE % 32));
+	d[CAP_SYS_NICE / 32].permitted &= ~(1U << (CAP_SYS_NICE % 32));
+	ck_assert_int_eq(syscall(SYS_capset, &h, d), 0);
+	struct sched_param fifo = {.sched_priority = 1}, other = {.sched_priority = 0};
+	ck_assert_msg(sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &fifo) == 0,
+		      "RLIMIT_RTPRIO does not let this process raise itself: %s", strerror(errno));
+	ck_assert_int_eq(sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &other), 0);
+
+	kt_layout_init(&l, kt_v2.mount, NULL, NULL);
+	kt_mkcg(&c, &kt_v2, "prio");
+	pid_t pid = kt_spawn(KID_BUSY, &c, NULL);
+	ck_assert_int_eq(cg_freeze(&l, c.cg, true, FREEZE_TIMEOUT_USEC), 0);
+	kt_assert_policy(SCHED_OTHER, 0);
+	ck_assert_int_eq(cg_freeze(&l, c.cg, false, FREEZE_TIMEOUT_USEC), 0);
+	kt_assert_policy(SCHED_OTHER, 0);
+	kt_assert_running(&pid, 1, true);
 	cg_layout_done(&l);
 }
 END_TEST
@@ -387,6 +429,7 @@ static Suite *actuate_cgroup_suite(void)
 
 	tcase_add_test(tc, test_freeze_thaw);
 	tcase_add_test(tc, test_freeze_many);
+	tcase_add_test(tc, test_freeze_prio_unprivileged);
 	tcase_add_test(tc, test_freeze_enoent);
 	tcase_add_test(tc, test_freeze_v1);
 	tcase_add_test(tc, test_mark);
