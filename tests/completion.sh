@@ -7,7 +7,7 @@ COMPLETION=${1:?the completion file}
 BC=/usr/share/bash-completion/bash_completion
 [ -r "$BC" ] || skip "bash-completion is not installed ($BC)"
 TEST_TMP=$(mktemp -d)
-trap cleanup EXIT
+on_exit_run cleanup
 mkdir "$TEST_TMP/bin"
 cat >"$TEST_TMP/bin/pinctl" <<'EOF'
 #!/bin/sh

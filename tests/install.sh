@@ -10,7 +10,7 @@
 : "${PREFIX:?}" "${BINDIR:?}" "${SBINDIR:?}" "${DATADIR:?}"
 for t in pkg-config xmllint systemd-analyze; do command -v $t >/dev/null || skip "$t is not installed"; done
 TEST_TMP=$(mktemp -d)
-trap cleanup EXIT
+on_exit_run cleanup
 DEST=$TEST_TMP/dest
 
 check_run "meson install --destdir" 0 "$MESON" install -C "$BUILD_ROOT" --no-rebuild --quiet --destdir "$DEST"

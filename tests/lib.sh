@@ -167,11 +167,22 @@ rig_start() {
 	. "$dir/env"
 }
 
+# on_exit_run FN: FN runs on exit, also when a signal ends the test (bash runs no EXIT
+# trap for a signal it does not trap: a SIGPIPE from a closed output, meson's SIGTERM on a
+# timeout); FN itself is not interrupted by another one.
+on_exit_run() {
+	trap "$1" EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 141' PIPE
+	trap 'exit 143' TERM
+}
+
 test_setup() {
 	: "${PINCTL:?PINCTL must point to the pinctl binary}"
 	: "${PINHOG:?PINHOG must point to the pinhog binary}"
 	TEST_TMP=$(mktemp -d)
-	trap cleanup EXIT
+	on_exit_run cleanup
 }
 
 MiB=$((1024 * 1024))

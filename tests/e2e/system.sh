@@ -22,15 +22,13 @@ RIG=$(cd "$(dirname "$0")/../rig" && pwd)/systemd-system-rig
 RIG_DIR=$(mktemp -d) || exit 1
 on_exit() {
 	local rc=$?
-	trap '' INT TERM
+	trap '' HUP INT PIPE TERM
 	# shellcheck disable=SC2016 # $1.. expand in that sh
 	setsid -w sh -c '"$1" stop "$2" >/dev/null; rm -rf "$2"' sh "$RIG" "$RIG_DIR"
 	cleanup
 	exit $rc
 }
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit_run on_exit
 
 # the installed tree, and a pinhog, where the rig can see them (bound at the same path)
 DEST=$TEST_TMP/destdir
@@ -271,5 +269,10 @@ check_run "a call to org.pind.Pind1 starts it" 0 rig busctl call org.pind.Pind1 
 check_eq "pind active again, through its D-Bus activation file" active "$(show ActiveState pind.service)"
 
 rig systemctl stop "$SCOPE" >/dev/null 2>&1
+# the rig's own clean-up leaves nothing behind (the EXIT trap runs it again: a no-op)
+"$RIG" stop "$RIG_DIR" >/dev/null 2>"$TEST_TMP/stop.err"
+check_eq "the rig's manager ended" "" \
+	"$(awk '$3 != "Z" { print "running" }' "/proc/$RIG_PID1/stat" 2>/dev/null)"
+check_eq "the rig's cgroups removed" "" "$([ -d "$RIG_CGROUP_HOST" ] && echo "$RIG_CGROUP_HOST")"
 echo "# took $((SECONDS - started))s"
 finish

@@ -32,7 +32,7 @@ scope_pid=
 # group and SIGKILL half a second later, which would cut a clean-up running in it short.
 on_exit() {
 	local rc=$?
-	trap '' INT TERM
+	trap '' HUP INT PIPE TERM
 	if [ -n "$scope_pid" ] && [ "$(awk '{ print $4 }' "/proc/$scope_pid/stat" 2>/dev/null)" = $$ ]; then
 		kill -9 "$scope_pid" 2>/dev/null
 	fi
@@ -41,9 +41,7 @@ on_exit() {
 	cleanup
 	exit $rc
 }
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit_run on_exit
 
 rig_start "$RIG" "$RIG_DIR"
 ok "private user manager running (pid $RIG_MANAGER_PID, cgroup $RIG_CGROUP)"
