@@ -158,17 +158,16 @@ static int ids_rebuild(BpfScanner *p)
 	char path[PATH_MAX] = "";
 
 	ids_free(p);
-	p->ids_partial = true; /* until the walk is done */
-	int dfd = open(p->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return negative_errno();
 	p->ids_partial = false;
-	int r = walk_cgroups(p, dfd, path, 0, 0);
-	if (r < 0)
+	int dfd = open(p->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = dfd < 0 ? negative_errno() : walk_cgroups(p, dfd, path, 0, 0);
+	if (r < 0) {
 		p->ids_partial = true;
-	if (r >= 0 && p->n_ids > 1)
+		return r;
+	}
+	if (p->n_ids > 1)
 		qsort(p->ids, p->n_ids, sizeof(*p->ids), cmp_id);
-	return r;
+	return 0;
 }
 
 static const char *id_path(BpfScanner *p, uint64_t id, bool *rebuilt)
@@ -339,6 +338,7 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 	int r = 1;
 
 	p->bss->saw_init = 0;
+	p->bss->ns_failed = 0; /* a failure to find pind's namespace is retried each pass */
 	p->reported_init = false;
 	if (p->walk_fd >= 0 && !p->iterate)
 		r = task_walk(p, cb, userdata, stats, &rebuilt);

@@ -500,18 +500,14 @@ int daemon_setup(Daemon *d)
 	bool top = strcmp(d->opt.root, "/") == 0;
 	if (top) /* with --root, this is no host's configuration: its systemd is not ours */
 		sdunit_connect(d->opt.user, &d->systemd);
-	if (d->opt.user && !d->opt.cgroup_root) {
-		if (!d->systemd)
-			d->manager_error = NULL;
-		else if ((r = sd_manager_cgroup(d->systemd, &d->manager_cgroup,
-						&d->manager_error)) < 0 &&
-			 !d->manager_error)
-			d->manager_error = strdup(strerror(-r));
-		if (!daemon_cgroup_root(d)) {
-			_cleanup_free_ char *why = no_cgroup_root(d, d->sources.config_path);
-			log_msg(LOG_ERR, "refusing to start: %s", why ? why : strerror(ENOMEM));
-			return -EINVAL;
-		}
+	if (d->opt.user && !d->opt.cgroup_root && d->systemd &&
+	    (r = sd_manager_cgroup(d->systemd, &d->manager_cgroup, &d->manager_error)) < 0 &&
+	    !d->manager_error)
+		d->manager_error = strdup(strerror(-r));
+	if (!daemon_cgroup_root(d)) { /* pind --user only: the manager did not say */
+		_cleanup_free_ char *why = no_cgroup_root(d, d->sources.config_path);
+		log_msg(LOG_ERR, "refusing to start: %s", why ? why : strerror(ENOMEM));
+		return -EINVAL;
 	}
 	r = cg_layout_discover(&d->layout);
 	if (r < 0) {

@@ -480,30 +480,23 @@ static void drop_vanished(CgTree *t, BudgetState *st)
 			frozen_remove(st, st->frozen[i]);
 }
 
-/* Thaws everything pind froze for a budget that is within (or gone). */
-static void thaw_all(CgTree *t, const Budget *b, const char *name, uint64_t usage,
-		     const BudgetState *st, Out *o)
-{
-	for (size_t i = 0; i < st->n_frozen; i++) {
-		Decision *d;
-		CgNode *n = cg_tree_find(t, st->frozen[i]);
-		if (push(o, DECISION_THAW, b, name, usage, t, n, NULL, &d) == 0 && !n)
-			d->target = strdup(st->frozen[i]); /* gone from the tree: thaw by path */
-	}
-}
-
-/* What pind froze for a budget and systemd is now stopping: thawed, so that the stop
+/* Thaws what pind froze for a budget: everything, when it is within (or gone); with
+ * stopping (the policy's configuration), only what systemd is stopping, so that the stop
  * completes. */
-static void thaw_stopping(const PolicyConfig *c, CgTree *t, const Budget *b, uint64_t usage,
-			  const BudgetState *st, Out *o)
+static void thaw_frozen(const PolicyConfig *stopping, CgTree *t, const Budget *b, const char *name,
+			uint64_t usage, const BudgetState *st, Out *o)
 {
 	for (size_t i = 0; i < st->n_frozen; i++) {
 		Decision *d;
 		CgNode *n = cg_tree_find(t, st->frozen[i]);
-		if (n && is_stopping(c, n) &&
-		    push(o, DECISION_THAW, b, b->name, usage, t, n, culprit_of(n, c->count), &d) ==
-			0)
-			d->stopping = true;
+		if (stopping && !(n && is_stopping(stopping, n)))
+			continue;
+		if (push(o, DECISION_THAW, b, name, usage, t, n,
+			 stopping ? culprit_of(n, stopping->count) : NULL, &d) < 0)
+			continue;
+		d->stopping = stopping != NULL;
+		if (!n)
+			d->target = strdup(st->frozen[i]); /* gone from the tree: thaw by path */
 	}
 }
 
@@ -541,7 +534,7 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 	if (!over) {
 		if (st->over)
 			push(o, DECISION_RESTORED, b, b->name, usage, t, group, NULL, NULL);
-		thaw_all(t, b, b->name, usage, st, o);
+		thaw_frozen(NULL, t, b, b->name, usage, st, o);
 		st->over = false;
 		st->reported = false;
 		st->sig_stage = 0;
@@ -559,7 +552,7 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 		st->over_since = now;
 		st->reported = false;
 	}
-	thaw_stopping(c, t, b, usage, st, o); /* within: thaw_all() above thaws them */
+	thaw_frozen(c, t, b, b->name, usage, st, o); /* within: all are thawed above */
 	uint64_t leaving = stopping_usage(c, group);
 	if (leaving > 0 && charged - leaving <= b->max)
 		st->over_since = now; /* what is over is on its way out: a grace once it is gone */
@@ -594,7 +587,7 @@ int policy_decide(const PolicyConfig *c, CgTree *tree, const BudgetSet *budgets,
 		}
 		st->over = false;
 		drop_vanished(tree, st);
-		thaw_all(tree, NULL, p->name, 0, st, &o);
+		thaw_frozen(NULL, tree, NULL, p->name, 0, st, &o);
 	}
 	free(o.held);
 	if (o.error) {
