@@ -11,6 +11,7 @@ static void budget_done(Budget *b)
 	free(b->max_text);
 	free(b->max_source);
 	free(b->action_source);
+	free(b->target_source);
 }
 
 void budgets_done(BudgetSet *s)
@@ -40,7 +41,7 @@ static int build_one(const Config *c, const UnitIndex *idx, const char *name, Bu
 {
 	UnitSettings u = {};
 	const BudgetSpec *spec = config_budget(c, name);
-	Budget b = {.action = c->default_action};
+	Budget b = {.action = c->default_action, .target = c->default_target};
 	int r;
 
 	if (name[0] != '/') {
@@ -67,6 +68,13 @@ static int build_one(const Config *c, const UnitIndex *idx, const char *name, Bu
 	} else if (r >= 0 && spec && spec->has_action) {
 		b.action = spec->action;
 		r = strdup_or_null(spec->source, &b.action_source);
+	}
+	if (r >= 0 && u.has_target) {
+		b.target = u.target;
+		r = strdup_or_null(u.target_source, &b.target_source);
+	} else if (r >= 0 && spec && spec->has_target) {
+		b.target = spec->target;
+		r = strdup_or_null(spec->source, &b.target_source);
 	}
 	if (r >= 0)
 		r = strdup_or_null(name, &b.name);

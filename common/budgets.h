@@ -19,6 +19,8 @@ typedef struct Budget {
 	char *max_source; /* file that set PinnedMemoryMax */
 	Action action;
 	char *action_source; /* file that set the action; NULL: DefaultAction */
+	Target target;
+	char *target_source; /* file that set the target; NULL: [Daemon] Target= */
 	uint64_t reserved;   /* bytes reserved and not yet pinned (the daemon's Reserve()) */
 } Budget;
 

@@ -110,6 +110,9 @@ static int daemon_key(Parse *p, const char *key, const char *value)
 		if (action_from_string(value, &c->default_action) < 0)
 			return fail(p, "%s: invalid action '%s' (log, freeze, signal or kill)", key,
 				    value);
+	} else if (strcmp(key, "Target") == 0) {
+		if (target_from_string(value, &c->default_target) < 0)
+			return fail(p, "%s: invalid target '%s' (newest or largest)", key, value);
 	} else if (strcmp(key, "Signal") == 0) {
 		if (signal_from_string(value, &c->signal) < 0)
 			return fail(p, "%s: invalid signal '%s'", key, value);
@@ -169,6 +172,10 @@ static int budget_key(Parse *p, const char *key, const char *value)
 			return fail(p, "%s: invalid action '%s' (log, freeze, signal or kill)", key,
 				    value);
 		b->has_action = true;
+	} else if (strcmp(key, "Target") == 0) {
+		b->has_target = value[0] != 0;
+		if (b->has_target && target_from_string(value, &b->target) < 0)
+			return fail(p, "%s: invalid target '%s' (newest or largest)", key, value);
 	} else
 		return fail(p, "unknown key '%s' in [Budget %s]", key, b->name);
 	return 1;
@@ -265,6 +272,7 @@ int config_defaults(bool user, Config *ret)
 	    .count = COUNT_PINNED | COUNT_LOCKED,
 	    .scanner = SCANNER_AUTO,
 	    .default_action = ACTION_FREEZE,
+	    .default_target = TARGET_NEWEST,
 	    .grace_usec = 2000000,
 	    .kill_escalation_usec = 30000000,
 	    .signal = SIGTERM,

@@ -16,6 +16,8 @@ typedef struct BudgetSpec {
 	bool has_max;
 	Action action;
 	bool has_action;
+	Target target;
+	bool has_target;
 	char *source; /* file it came from */
 } BudgetSpec;
 
@@ -24,6 +26,7 @@ typedef struct Config {
 	unsigned count; /* CountMask */
 	ScannerKind scanner;
 	Action default_action;
+	Target default_target;
 	uint64_t grace_usec;
 	uint64_t kill_escalation_usec;
 	int signal;

@@ -16,6 +16,11 @@ static const char *const action_names[_ACTION_MAX] = {
     [ACTION_KILL] = "kill",
 };
 
+static const char *const target_names[_TARGET_MAX] = {
+    [TARGET_NEWEST] = "newest",
+    [TARGET_LARGEST] = "largest",
+};
+
 static const char *const scanner_names[_SCANNER_MAX] = {
     [SCANNER_AUTO] = "auto",
     [SCANNER_BPF] = "bpf",
@@ -41,6 +46,20 @@ int action_from_string(const char *s, Action *ret)
 	if (i < 0)
 		return i;
 	*ret = (Action)i;
+	return 0;
+}
+
+const char *target_to_string(Target t)
+{
+	return t >= 0 && t < _TARGET_MAX ? target_names[t] : NULL;
+}
+
+int target_from_string(const char *s, Target *ret)
+{
+	int i = lookup(target_names, _TARGET_MAX, s);
+	if (i < 0)
+		return i;
+	*ret = (Target)i;
 	return 0;
 }
 

@@ -13,6 +13,14 @@ typedef enum {
 	_ACTION_MAX,
 } Action;
 
+/* Which unit below an over budget pays: the one whose growth pushed it over (as a pins
+ * controller would fail the pin that crosses the limit), or the one holding most. */
+typedef enum {
+	TARGET_NEWEST,
+	TARGET_LARGEST,
+	_TARGET_MAX,
+} Target;
+
 typedef enum {
 	COUNT_PINNED = 1 << 0,
 	COUNT_LOCKED = 1 << 1,
@@ -27,6 +35,9 @@ typedef enum {
 
 const char *action_to_string(Action a);
 int action_from_string(const char *s, Action *ret);
+
+const char *target_to_string(Target t);
+int target_from_string(const char *s, Target *ret);
 
 /* "pinned", "locked", "pinned,locked" (either order, no blanks). */
 int count_from_string(const char *s, unsigned *ret_mask);

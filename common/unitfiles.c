@@ -13,6 +13,7 @@
 
 #define KEY_MAX            "X-PinnedMemoryMax"
 #define KEY_ACTION         "X-PinnedMemoryAction"
+#define KEY_TARGET         "X-PinnedMemoryTarget"
 #define UNIT_FILE_READ_MAX (1024 * 1024)
 
 static const char *const type_suffix[] = {
@@ -186,8 +187,16 @@ static int unit_key(void *userdata, const IniLine *where, const char *section, c
 		if (e->action_set && action_from_string(value, &e->action) < 0)
 			return fail(l, "%s: invalid action '%s' (log, freeze, signal or kill)", key,
 				    value);
+	} else if (strcmp(key, KEY_TARGET) == 0) {
+		e->target_touched = true;
+		e->target_set = value[0] != 0;
+		if (e->target_set && target_from_string(value, &e->target) < 0)
+			return fail(l, "%s: invalid target '%s' (newest or largest)", key, value);
 	} else if (strncmp(key, "X-PinnedMemory", 14) == 0)
-		return fail(l, "unknown key '%s' (X-PinnedMemoryMax or X-PinnedMemoryAction)", key);
+		return fail(l,
+			    "unknown key '%s' (X-PinnedMemoryMax, X-PinnedMemoryAction or "
+			    "X-PinnedMemoryTarget)",
+			    key);
 	return 1;
 }
 
@@ -499,6 +508,11 @@ static void apply(const UnitEntry *e, UnitSettings *s)
 		s->has_action = e->action_set;
 		s->action = e->action;
 		s->action_source = e->action_set ? e->path : NULL;
+	}
+	if (e->target_touched) {
+		s->has_target = e->target_set;
+		s->target = e->target;
+		s->target_source = e->target_set ? e->path : NULL;
 	}
 }
 

@@ -39,6 +39,8 @@ typedef struct UnitEntry {
 	char *max_text;
 	bool action_touched, action_set;
 	Action action;
+	bool target_touched, target_set;
+	Target target;
 } UnitEntry;
 
 typedef struct UnitIndex {
@@ -60,6 +62,9 @@ typedef struct UnitSettings {
 	bool has_action;
 	Action action;
 	const char *action_source;
+	bool has_target;
+	Target target;
+	const char *target_source;
 } UnitSettings;
 
 /* The effective settings of one unit, as systemd would apply them: its unit file (the

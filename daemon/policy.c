@@ -55,6 +55,7 @@ static int push(Out *o, DecisionKind kind, const Budget *b, const char *budget_n
 	    .kind = kind,
 	    .usage = usage,
 	    .max = b ? b->max : 0,
+	    .reserved = b ? b->reserved : 0,
 	    .action = b ? b->action : ACTION_LOG,
 	};
 	d->budget = strdup(budget_name);
@@ -195,23 +196,54 @@ static void candidates(const PolicyConfig *c, const CgTree *t, CgNode *group, bo
 	free(all.v);
 }
 
-/* The target: the candidate holding most (ties: the first path), skipping those in skip;
- * the group itself when it has no candidates at all (not when they are all protected:
- * freezing or killing the group would reach them). */
-static CgNode *choose(const PolicyConfig *c, const CgTree *t, CgNode *group, bool by_path,
-		      const BudgetState *skip, const Out *o, int *error)
+static const LeafUsage *leaf_of(const BudgetState *st, const char *cgroup)
+{
+	for (size_t i = 0; st && i < st->n_leaves; i++)
+		if (strcmp(st->leaves[i].cgroup, cgroup) == 0)
+			return &st->leaves[i];
+	return NULL;
+}
+
+/* n pays before best: Target=newest, the later growth, then the bigger one; both, then
+ * the one holding more, then the first path (the same answer every time). */
+static bool pays_before(const PolicyConfig *c, Target target, const BudgetState *st,
+			const CgNode *n, const CgNode *best)
+{
+	if (target == TARGET_NEWEST) {
+		const LeafUsage none = {}, *a = leaf_of(st, n->path), *b = leaf_of(st, best->path);
+		a = a ? a : &none;
+		b = b ? b : &none;
+		if (a->grew_at != b->grew_at)
+			return a->grew_at > b->grew_at;
+		if (a->grew_by != b->grew_by)
+			return a->grew_by > b->grew_by;
+	}
+	uint64_t u = cg_usage(n, c->count), bu = cg_usage(best, c->count);
+	return u > bu || (u == bu && strcmp(n->path, best->path) < 0);
+}
+
+/* The target, by the budget's Target= (newest: the unit that pushed it over this episode
+ * while it is still there), skipping what skip (freeze) says; the group itself when it
+ * has no candidates at all (not when they are all protected: freezing or killing the
+ * group would reach them). */
+static CgNode *choose(const PolicyConfig *c, const CgTree *t, CgNode *group, const Budget *b,
+		      const BudgetState *st, bool skip, const Out *o, int *error)
 {
 	Candidates cs = {};
 	CgNode *best = NULL;
+	bool by_path = b->name[0] == '/';
 
 	candidates(c, t, group, by_path, &cs);
 	*error = cs.error;
 	for (size_t i = 0; i < cs.n; i++) {
 		CgNode *n = cs.v[i];
-		if (skip && skipped(skip, o, n->path))
+		if (skip && skipped(st, o, n->path))
 			continue;
-		uint64_t u = cg_usage(n, c->count), bu = best ? cg_usage(best, c->count) : 0;
-		if (!best || u > bu || (u == bu && strcmp(n->path, best->path) < 0))
+		if (b->target == TARGET_NEWEST && st->pusher && strcmp(n->path, st->pusher) == 0) {
+			best = n;
+			break;
+		}
+		if (!best || pays_before(c, b->target, st, n, best))
 			best = n;
 	}
 	bool had = cs.n_all > 0;
@@ -221,7 +253,7 @@ static CgNode *choose(const PolicyConfig *c, const CgTree *t, CgNode *group, boo
 	free(cs.v);
 	if (best || had)
 		return best;
-	if (allowed(c, t, group) && !(skip && skipped(skip, o, group->path)))
+	if (allowed(c, t, group) && !(skip && skipped(st, o, group->path)))
 		return group;
 	return NULL;
 }
@@ -283,31 +315,40 @@ static bool proc_alive(CgTree *t, pid_t pid, uint64_t starttime)
 
 /* --- decisions --- */
 
+/* The candidates' history after this scan, from the previous one's (prev NULL: nothing
+ * measured before, so nothing is known to have grown). */
 static void update_leaves(const PolicyConfig *c, const CgTree *t, CgNode *group, bool by_path,
-			  BudgetState *st, Out *o)
+			  const BudgetState *prev, uint64_t now, BudgetState *st, Out *o)
 {
 	Candidates cs = {};
+	bool baseline = prev && prev->leaves;
 
 	for (size_t i = 0; i < st->n_leaves; i++)
 		free(st->leaves[i].cgroup);
 	free(st->leaves);
 	st->leaves = NULL;
 	st->n_leaves = 0;
-	if (!group)
-		return;
-	candidates(c, t, group, by_path, &cs);
-	/* never NULL once measured: NULL leaves mean no baseline (see decide_freeze) */
+	if (group)
+		candidates(c, t, group, by_path, &cs);
+	/* never NULL once measured: NULL leaves mean no baseline */
 	if (!(st->leaves = calloc(cs.n > 0 ? cs.n : 1, sizeof(LeafUsage))))
 		cs.error = -ENOMEM;
 	for (size_t i = 0; !cs.error && i < cs.n; i++) {
-		if (is_frozen_by(st, cs.v[i]->path))
-			continue;
 		LeafUsage *l = &st->leaves[st->n_leaves];
+		const LeafUsage *was = baseline ? leaf_of(prev, cs.v[i]->path) : NULL;
 		if (!(l->cgroup = strdup(cs.v[i]->path))) {
 			cs.error = -ENOMEM;
 			break;
 		}
 		l->usage = cg_usage(cs.v[i], c->count);
+		if (was) {
+			l->born = was->born;
+			l->grew_at = l->usage > was->usage ? now : was->grew_at;
+			l->grew_by = l->usage > was->usage ? l->usage - was->usage : was->grew_by;
+		} else if (baseline) { /* new since the last scan: grew from nothing */
+			l->born = l->grew_at = now;
+			l->grew_by = l->usage;
+		}
 		st->n_leaves++;
 	}
 	if (cs.error)
@@ -315,27 +356,32 @@ static void update_leaves(const PolicyConfig *c, const CgTree *t, CgNode *group,
 	free(cs.v);
 }
 
-static uint64_t previous_usage(const LeafUsage *v, size_t n, const char *cgroup, bool *found)
+/* An action on target, naming its culprit and how long it has been pinning. */
+static int push_action(const PolicyConfig *c, Out *o, DecisionKind kind, const Budget *b,
+		       uint64_t usage, const CgTree *t, CgNode *target, const BudgetState *st,
+		       uint64_t now, Decision **ret)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].cgroup, cgroup) == 0) {
-			*found = true;
-			return v[i].usage;
-		}
-	*found = false;
+	Decision *d;
+	const LeafUsage *l = leaf_of(st, target->path);
+
+	int r = push(o, kind, b, b->name, usage, t, target, culprit_of(target, c->count), &d);
+	if (r < 0)
+		return r;
+	if (l && l->born > 0 && now >= l->born)
+		d->pinning_for = now - l->born;
+	if (ret)
+		*ret = d;
 	return 0;
 }
 
 /* Freeze: the first target; then every other candidate that keeps growing while over. */
 static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgNode *group,
-			  uint64_t usage, const LeafUsage *prev_leaves, size_t n_prev,
-			  BudgetState *st, Out *o)
+			  uint64_t usage, uint64_t now, BudgetState *st, Out *o)
 {
-	bool by_path = b->name[0] == '/';
 	int error = 0;
 
 	if (st->n_frozen == 0) {
-		CgNode *target = choose(c, t, group, by_path, st, o, &error);
+		CgNode *target = choose(c, t, group, b, st, true, o, &error);
 		if (error == -EALREADY)
 			return;
 		if (!target) {
@@ -343,8 +389,8 @@ static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 				push(o, DECISION_NO_TARGET, b, b->name, usage, t, group,
 				     culprit_of(group, c->count), NULL);
 			st->reported = true;
-		} else if (push(o, DECISION_FREEZE, b, b->name, usage, t, target,
-				culprit_of(target, c->count), NULL) == 0) {
+		} else if (push_action(c, o, DECISION_FREEZE, b, usage, t, target, st, now, NULL) ==
+			   0) {
 			o->error = frozen_add(st, target->path) < 0 ? -ENOMEM : o->error;
 			held_add(o, st->name, st->frozen[st->n_frozen - 1]);
 		}
@@ -352,18 +398,16 @@ static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 			o->error = error;
 		return;
 	}
-	if (!prev_leaves)
-		return; /* no baseline yet (a freeze adopted at restart): nothing grew */
 	Candidates cs = {};
-	candidates(c, t, group, by_path, &cs);
+	candidates(c, t, group, b->name[0] == '/', &cs);
 	for (size_t i = 0; i < cs.n; i++) {
 		CgNode *n = cs.v[i];
-		bool seen; /* a leaf new since the last scan grew from nothing */
-		uint64_t before = previous_usage(prev_leaves, n_prev, n->path, &seen);
-		if (skipped(st, o, n->path) || cg_usage(n, c->count) <= before)
+		const LeafUsage *l = leaf_of(st, n->path);
+		/* grew since the last scan (a new one from nothing); without a baseline (a
+		 * freeze adopted at restart) nothing is known to have grown */
+		if (skipped(st, o, n->path) || !l || l->grew_at != now || now == 0)
 			continue;
-		if (push(o, DECISION_FREEZE, b, b->name, usage, t, n, culprit_of(n, c->count),
-			 NULL) == 0) {
+		if (push_action(c, o, DECISION_FREEZE, b, usage, t, n, st, now, NULL) == 0) {
 			if (frozen_add(st, n->path) < 0)
 				o->error = -ENOMEM;
 			else
@@ -388,7 +432,7 @@ static void decide_signal(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 		return;
 	}
 	if (st->sig_stage == 0) {
-		CgNode *target = choose(c, t, group, b->name[0] == '/', NULL, o, &error);
+		CgNode *target = choose(c, t, group, b, st, false, o, &error);
 		const CgProc *p = culprit_of(target, c->count);
 		if (error)
 			o->error = error;
@@ -399,7 +443,7 @@ static void decide_signal(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 			st->reported = true;
 			return;
 		}
-		if (push(o, DECISION_SIGNAL, b, b->name, usage, t, target, p, &d) < 0)
+		if (push_action(c, o, DECISION_SIGNAL, b, usage, t, target, st, now, &d) < 0)
 			return;
 		d->signal = c->signal;
 		st->sig_stage = 1;
@@ -427,8 +471,7 @@ static void decide_signal(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 }
 
 static void decide_over(const PolicyConfig *c, CgTree *t, const Budget *b, CgNode *group,
-			uint64_t usage, uint64_t now, const BudgetState *prev, BudgetState *st,
-			Out *o)
+			uint64_t usage, uint64_t now, BudgetState *st, Out *o)
 {
 	int error = 0;
 
@@ -437,7 +480,7 @@ static void decide_over(const PolicyConfig *c, CgTree *t, const Budget *b, CgNod
 	switch (b->action) {
 	case ACTION_LOG:
 		if (!st->reported) {
-			CgNode *target = choose(c, t, group, b->name[0] == '/', NULL, o, &error);
+			CgNode *target = choose(c, t, group, b, st, false, o, &error);
 			push(o, target ? DECISION_LOG : DECISION_NO_TARGET, b, b->name, usage, t,
 			     target ? target : group, culprit_of(target ? target : group, c->count),
 			     NULL);
@@ -445,14 +488,13 @@ static void decide_over(const PolicyConfig *c, CgTree *t, const Budget *b, CgNod
 		}
 		break;
 	case ACTION_FREEZE:
-		decide_freeze(c, t, b, group, usage, prev ? prev->leaves : NULL,
-			      prev ? prev->n_leaves : 0, st, o);
+		decide_freeze(c, t, b, group, usage, now, st, o);
 		break;
 	case ACTION_SIGNAL:
 		decide_signal(c, t, b, group, usage, now, st, o);
 		break;
 	case ACTION_KILL: {
-		CgNode *target = choose(c, t, group, b->name[0] == '/', NULL, o, &error);
+		CgNode *target = choose(c, t, group, b, st, false, o, &error);
 		if (!target) {
 			if (!st->reported)
 				push(o, DECISION_NO_TARGET, b, b->name, usage, t, group,
@@ -460,8 +502,7 @@ static void decide_over(const PolicyConfig *c, CgTree *t, const Budget *b, CgNod
 			st->reported = true;
 			break;
 		}
-		push(o, DECISION_KILL, b, b->name, usage, t, target, culprit_of(target, c->count),
-		     NULL);
+		push_action(c, o, DECISION_KILL, b, usage, t, target, st, now, NULL);
 		st->killed = true;
 		st->over_since = now; /* if still over once it is gone: another grace */
 		break;
@@ -524,6 +565,7 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 	uint64_t charged = usage + b->reserved < usage ? UINT64_MAX : usage + b->reserved;
 	bool over = group && charged > b->max;
 
+	update_leaves(c, t, group, b->name[0] == '/', prev, now, st, o);
 	/* what pind froze and that no longer exists needs no thaw; if still over, the next
 	 * target waits a grace of its own */
 	size_t had_frozen = st->n_frozen;
@@ -542,12 +584,23 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 		strv_free_n(st->foreign, st->n_foreign);
 		st->foreign = NULL;
 		st->n_foreign = 0;
-		update_leaves(c, t, NULL, false, st, o);
+		free(st->pusher);
+		st->pusher = NULL;
 		return;
 	}
 	if (!st->over) {
-		push(o, DECISION_EXCEEDED, b, b->name, usage, t, group, culprit_of(group, c->count),
-		     NULL);
+		/* who pays is decided now, at the crossing, and named in every line after */
+		Decision *d;
+		int error = 0;
+		free(st->pusher);
+		st->pusher = NULL;
+		CgNode *pays = choose(c, t, group, b, st, false, o, &error);
+		if (pays && pays != group && !(st->pusher = strdup(pays->path)))
+			o->error = -ENOMEM;
+		if (push(o, DECISION_EXCEEDED, b, b->name, usage, t, group,
+			 culprit_of(pays ? pays : group, c->count), &d) == 0 &&
+		    pays && cg_group_name(t, pays, &d->suspect) < 0)
+			o->error = -ENOMEM;
 		st->over = true;
 		st->over_since = now;
 		st->reported = false;
@@ -557,8 +610,7 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 	if (leaving > 0 && charged - leaving <= b->max)
 		st->over_since = now; /* what is over is on its way out: a grace once it is gone */
 	else
-		decide_over(c, t, b, group, usage, now, prev, st, o);
-	update_leaves(c, t, group, b->name[0] == '/', st, o);
+		decide_over(c, t, b, group, usage, now, st, o);
 }
 
 int policy_decide(const PolicyConfig *c, CgTree *tree, const BudgetSet *budgets,

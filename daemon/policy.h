@@ -34,8 +34,11 @@ typedef struct Decision {
 	char comm[PROC_COMM_MAX];
 	int signal; /* DECISION_SIGNAL */
 	uint64_t usage, max;
-	Action action; /* the budget's */
-	bool stopping; /* DECISION_THAW: systemd is stopping the unit (not: within budget) */
+	uint64_t reserved;    /* the budget's reservations not yet pinned, counted with usage */
+	Action action;        /* the budget's */
+	char *suspect;        /* DECISION_EXCEEDED: the unit that will pay (the culprit's) */
+	uint64_t pinning_for; /* actions: µs since the target began pinning; 0: unknown */
+	bool stopping;        /* DECISION_THAW: systemd is stopping the unit (not: within budget) */
 } Decision;
 
 typedef struct PolicyConfig {
@@ -53,9 +56,14 @@ typedef struct PolicyConfig {
 	size_t n_stopping;
 } PolicyConfig;
 
+/* A candidate target's history, kept across scans whether the budget is over or not:
+ * Target=newest picks by it. Times are the scans' clocks; 0: before pind's first look. */
 typedef struct LeafUsage {
 	char *cgroup;
 	uint64_t usage;
+	uint64_t grew_at; /* the last scan at which its usage rose */
+	uint64_t grew_by; /* by how much it rose then */
+	uint64_t born;    /* the scan that first saw it pinning */
 } LeafUsage;
 
 typedef struct BudgetState {
@@ -68,8 +76,9 @@ typedef struct BudgetState {
 	size_t n_frozen;
 	char **foreign; /* found frozen by someone else this episode: left alone */
 	size_t n_foreign;
-	LeafUsage *leaves; /* unfrozen candidate targets' usage at the last scan */
+	LeafUsage *leaves; /* candidate targets at the last scan; NULL: none measured yet */
 	size_t n_leaves;
+	char *pusher; /* Target=newest: the unit whose growth pushed it over this episode */
 	/* signal: the culprit and how far it went */
 	pid_t sig_pid;
 	uint64_t sig_starttime;

@@ -24,6 +24,7 @@ static void budget_state_done(BudgetState *b)
 		free(b->leaves[i].cgroup);
 	free(b->leaves);
 	free(b->sig_target);
+	free(b->pusher);
 	*b = (BudgetState){};
 }
 
@@ -41,6 +42,7 @@ void decisions_free(Decision *d, size_t n)
 		free(d[i].budget);
 		free(d[i].target);
 		free(d[i].target_name);
+		free(d[i].suspect);
 	}
 	free(d);
 }
@@ -134,7 +136,8 @@ int state_copy(BudgetState *dst, const BudgetState *src)
 		if (list_add(&dst->foreign, &dst->n_foreign, src->foreign[i]) < 0)
 			return -ENOMEM;
 	dst->sig_target = src->sig_target ? strdup(src->sig_target) : NULL;
-	if (!dst->name || (src->sig_target && !dst->sig_target))
+	dst->pusher = src->pusher ? strdup(src->pusher) : NULL;
+	if (!dst->name || (src->sig_target && !dst->sig_target) || (src->pusher && !dst->pusher))
 		return -ENOMEM;
 	for (size_t i = 0; i < src->n_frozen; i++)
 		if (frozen_add(dst, src->frozen[i]) < 0)

@@ -40,6 +40,8 @@ typedef struct {
 	const char *name; /* "": no budget at all in this scan */
 	uint64_t max;
 	Action action;
+	Target target; /* 0: newest */
+	uint64_t reserved;
 } Bud;
 
 typedef struct {
@@ -58,6 +60,7 @@ typedef struct {
 	const char *stopping[2];    /* cgroups of units systemd is stopping (this scan only) */
 	const char *want[MAX_D];
 	Result out[MAX_O]; /* outcomes other than 0 */
+	bool same_culprit; /* the action names the culprit the last "exceeded" named */
 } Step;
 
 typedef struct {
@@ -79,6 +82,7 @@ typedef struct {
 #define NONE        {{.pid = -1}}
 #define NOBUD       {{.name = ""}}
 #define A(max, act) {{"a.slice", max, ACTION_##act}}
+#define AL(max, act) {{"a.slice", max, ACTION_##act, TARGET_LARGEST}}
 #define VM1    "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope"
 #define VM2    "/machine.slice/machine-qemu\\x2d2\\x2dvm2.scope"
 #define QEMU1  "/machine/qemu-1-vm1.libvirt-qemu"
@@ -293,7 +297,7 @@ static const Scenario scenarios[] = {
 	   {T(11), .want = {"freeze a.slice " SVC_B " 100@1"}}}},
     {"Count=locked: pinned memory does not count", .count = COUNT_LOCKED,
      .s = {{T(1), .p = {{100, 1, "hog", SVC_B, 70, 0}, {200, 1, "cat", SVC_C, 40, 90}},
-	    .b = A(100, FREEZE)},
+	    .b = AL(100, FREEZE)},
 	   {T(3), .p = {{100, 1, "hog", SVC_B, 70, 20}, {200, 1, "cat", SVC_C, 40, 90}},
 	    .want = {"exceeded a.slice"}},
 	   {T(13), .want = {"freeze a.slice " SVC_C " 200@1"}}}},
@@ -383,6 +387,54 @@ static const Scenario scenarios[] = {
 	    .b = {{"machine.slice", 300, ACTION_KILL}, {"machine-qemu.slice", 200, ACTION_FREEZE}},
 	    .want = {"restored machine-qemu.slice",
 		     "thaw machine-qemu.slice " NESTED "/machine-qemu\\x2d1\\x2dvm1.scope"}}}},
+    /* Target=newest: the unit whose growth pushed the budget over pays, not the larger one
+     * that was there before */
+    {"newest: the newcomer that crossed is frozen, the larger running unit is not",
+     .s = {{T(1), .p = {PB(60)}, .b = A(100, FREEZE)},
+	   {T(3), .p = {PB(60), PC(50)}, .want = {"exceeded a.slice"}},
+	   {T(13), .want = {"freeze a.slice " SVC_C " 200@1"}, .same_culprit = true},
+	   {T(15)}}},
+    {"newest: the newcomer is killed",
+     .s = {{T(1), .p = {PB(60)}, .b = A(100, KILL)},
+	   {T(3), .p = {PB(60), PC(50)}, .want = {"exceeded a.slice"}},
+	   {T(13), .want = {"kill a.slice " SVC_C " 200@1"}, .same_culprit = true}}},
+    {"newest: the newcomer's process is signalled",
+     .s = {{T(1), .p = {PB(60)}, .b = A(100, SIGNAL)},
+	   {T(3), .p = {PB(60), PC(50)}, .want = {"exceeded a.slice"}},
+	   {T(13), .want = {"signal a.slice " SVC_C " 200@1 TERM"}, .same_culprit = true}}},
+    {"largest: the larger running unit pays",
+     .s = {{T(1), .p = {PB(60)}, .b = AL(100, FREEZE)},
+	   {T(3), .p = {PB(60), PC(50)}, .want = {"exceeded a.slice"}},
+	   {T(13), .want = {"freeze a.slice " SVC_B " 100@1"}, .same_culprit = true}}},
+    {"newest: who crossed stays the target when another grows a little in the grace",
+     .s = {{T(1), .p = {PB(60)}, .b = A(100, KILL)},
+	   {T(3), .p = {PB(60), PC(50)}, .want = {"exceeded a.slice"}},
+	   {T(5), .p = {PB(61), PC(50)}},
+	   {T(13), .want = {"kill a.slice " SVC_C " 200@1"}, .same_culprit = true}}},
+    {"newest: two growing in the crossing scan, the bigger growth pays",
+     .s = {{T(1), .p = {PB(40), PC(40)}, .b = A(100, FREEZE)},
+	   {T(3), .p = {PB(45), PC(70)}, .want = {"exceeded a.slice"}},
+	   {T(13), .want = {"freeze a.slice " SVC_C " 200@1"}, .same_culprit = true}}},
+    {"newest: tied newcomers, the first path pays, named alike in every line",
+     .s = {{T(1), .p = {PD(20)}, .b = A(100, KILL)},
+	   {T(3), .p = {PD(20), PC(45), PB(45)}, .want = {"exceeded a.slice"}},
+	   {T(13), .want = {"kill a.slice " SVC_B " 100@1"}, .same_culprit = true}}},
+    {"newest: over at the first look, nothing known to have grown: the largest pays",
+     .s = {{T(1), .p = {PB(60), PC(70)}, .b = A(100, FREEZE), .want = {"exceeded a.slice"}},
+	   {T(11), .want = {"freeze a.slice " SVC_C " 200@1"}, .same_culprit = true}}},
+    {"newest: the one that crossed is gone, still over: the next newest after a grace",
+     .s = {{T(1), .p = {PB(60)}, .b = A(100, KILL)},
+	   {T(3), .p = {PB(60), PC(30)}},
+	   {T(5), .p = {PB(60), PC(30), PD(20)}, .want = {"exceeded a.slice"}},
+	   {T(15), .want = {"kill a.slice " SVC_D " 300@1"}, .same_culprit = true},
+	   {T(17), .p = {PB(60), PC(50)}},
+	   {T(27), .want = {"kill a.slice " SVC_C " 200@1"}}}},
+    {"reservations count: a reservation pushes it over, the one that grew last pays",
+     .s = {{T(1), .p = {PB(40), PC(20)}, .b = {{"a.slice", 100, ACTION_FREEZE}}},
+	   {T(3), .p = {PB(40), PC(30)}},
+	   {T(5), .b = {{"a.slice", 100, ACTION_FREEZE, TARGET_NEWEST, 50}},
+	    .want = {"exceeded a.slice"}},
+	   {T(15), .want = {"freeze a.slice " SVC_C " 200@1"}, .same_culprit = true}}},
     {"ties: the smaller path, then the smaller pid",
      .s = {{T(1),
 	    .p = {{100, 1, "c", SVC_C, 60, 0},
@@ -517,6 +569,8 @@ START_TEST(test_scenario)
 	    .own_cgroup = sc->own,
 	};
 	PolicyState state = {};
+	pid_t exceeded_pid = 0;
+	char exceeded_unit[256] = "";
 	const Proc *procs = NULL;
 	const Bud *buds = NULL;
 
@@ -539,7 +593,9 @@ START_TEST(test_scenario)
 		for (size_t j = 0; j < MAX_B && buds[j].name && buds[j].name[0]; j++)
 			bv[set.n++] = (Budget){.name = (char *)buds[j].name,
 					       .max = buds[j].max,
-					       .action = buds[j].action};
+					       .action = buds[j].action,
+					       .target = buds[j].target,
+					       .reserved = buds[j].reserved};
 		qsort(bv, set.n, sizeof(*bv), cmp_budget); /* budgets_find() bsearches */
 
 		CgTree *t = make_tree(procs, st->dirs);
@@ -550,6 +606,20 @@ START_TEST(test_scenario)
 		ck_assert_msg(r == 0, "%s, step %zu: policy_decide: %s", sc->name, i, strerror(-r));
 		check_invariants(sc, i, d, n);
 		check_decisions(sc, i, d, n);
+		for (size_t k = 0; k < n; k++) {
+			if (d[k].kind == DECISION_EXCEEDED) {
+				exceeded_pid = d[k].pid;
+				snprintf(exceeded_unit, sizeof(exceeded_unit), "%s",
+					 d[k].suspect ? d[k].suspect : "");
+			} else if (st->same_culprit && d[k].kind != DECISION_RESTORED)
+				ck_assert_msg(d[k].pid == exceeded_pid &&
+						  strcmp(d[k].target_name, exceeded_unit) == 0,
+					      "%s, step %zu: %s names %d in %s, exceeded named %d "
+					      "in %s",
+					      sc->name, i, decision_kind_to_string(d[k].kind),
+					      (int)d[k].pid, d[k].target_name, (int)exceeded_pid,
+					      exceeded_unit);
+		}
 
 		/* the daemon acts, then tells the policy what came of it */
 		for (size_t j = 0; j < MAX_O && st->out[j].target; j++) {

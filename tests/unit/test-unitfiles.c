@@ -339,7 +339,7 @@ START_TEST(test_symlinks)
 END_TEST
 
 #define SIZE_HINT " (bytes with K, M, G, T, P or E, a percentage of RAM, or infinity)"
-#define KEY_HINT  " (X-PinnedMemoryMax or X-PinnedMemoryAction)"
+#define KEY_HINT  " (X-PinnedMemoryMax, X-PinnedMemoryAction or X-PinnedMemoryTarget)"
 #define ACT_HINT  " (log, freeze, signal or kill)"
 
 /* Rows: files (put()), "DIR/PATH:LINE: message", text for put() */
