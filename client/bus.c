@@ -233,9 +233,9 @@ static json_object *json_bytes(uint64_t v)
 int run_reserve(const Args *a, Pind *p)
 {
 	_cleanup_bus_message_ sd_bus_message *reply = NULL;
-	char buf[FORMAT_BYTES_MAX];
-	uint64_t bytes, ttl = 0, available;
-	const char *id;
+	char buf[FORMAT_BYTES_MAX], u[FORMAT_BYTES_MAX], h[FORMAT_BYTES_MAX], m[FORMAT_BYTES_MAX];
+	uint64_t bytes, ttl = 0, available, used, reserved, max;
+	const char *id, *budget;
 	int granted;
 	SysInfo si;
 
@@ -272,11 +272,12 @@ int run_reserve(const Args *a, Pind *p)
 	}
 	if (!p->reachable)
 		return pind_unreachable(p);
-	r = pind_call(p, name, "Reserve", &reply, "stst", name, bytes, a->holder ? a->holder : "",
-		      ttl);
+	r = pind_call(p, name, "ReserveDetailed", &reply, "stst", name, bytes,
+		      a->holder ? a->holder : "", ttl);
 	if (r < 0)
 		return exit_code_from_errno(r);
-	r = sd_bus_message_read(reply, "bts", &granted, &available, &id);
+	r = sd_bus_message_read(reply, "btssttt", &granted, &available, &id, &budget, &used,
+				&reserved, &max);
 	if (r < 0) {
 		fprintf(stderr, "pinctl: reserve %s: unexpected reply from pind: %s\n", name,
 			strerror(-r));
@@ -290,12 +291,17 @@ int run_reserve(const Args *a, Pind *p)
 				       granted && id[0] ? json_object_new_string(id) : NULL);
 		json_object_object_add(o, "bytes", json_bytes(bytes));
 		json_object_object_add(o, "available", json_bytes(available));
+		json_object_object_add(o, "budget", json_object_new_string(budget));
+		json_object_object_add(o, "used", json_object_new_uint64(used));
+		json_object_object_add(o, "reserved", json_object_new_uint64(reserved));
+		json_object_object_add(o, "max", json_bytes(max));
 		r = print_json_line(o, true);
-	} else if (granted)
-		r = printf("granted%s%s (available: %s)\n", id[0] ? " " : "", id,
+	} else
+		r = printf("%s%s%s (%s: %s used + %s reserved of %s, %s available)\n",
+			   granted ? "granted" : "denied", granted && id[0] ? " " : "",
+			   granted ? id : "", budget, format_bytes(u, sizeof(u), used),
+			   format_bytes(h, sizeof(h), reserved), format_bytes(m, sizeof(m), max),
 			   format_bytes(buf, sizeof(buf), available));
-	else
-		r = printf("denied (available: %s)\n", format_bytes(buf, sizeof(buf), available));
 	if (r < 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "pinctl: writing output failed\n");
 		return EXIT_FAIL;

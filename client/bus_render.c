@@ -31,9 +31,16 @@ static uint64_t usage(const BusView *s, const Row *r)
 	       (s->props.count & COUNT_LOCKED ? r->locked : 0);
 }
 
+/* What the budget counts: usage, and the reservations not yet pinned. */
+static uint64_t charged(const BusView *s, const Row *r)
+{
+	uint64_t u = usage(s, r);
+	return u + r->reserved < u ? UINT64_MAX : u + r->reserved;
+}
+
 static bool is_over(const BusView *s, const Row *r)
 {
-	return strcmp(r->state, "over") == 0 || (has_budget(r) && usage(s, r) > r->max);
+	return strcmp(r->state, "over") == 0 || (has_budget(r) && charged(s, r) > r->max);
 }
 
 /* Processes below a row's cgroup: how many, and the largest (procs are sorted). */
@@ -94,16 +101,19 @@ static void text_system(const BusView *s)
 
 static void text_budget(const BusView *s, const Row *r)
 {
-	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], bar[BAR_WIDTH + 1];
-	uint64_t use = usage(s, r);
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], c[FORMAT_BYTES_MAX], bar[BAR_WIDTH + 1];
+	char held[FORMAT_BYTES_MAX + 32] = "";
+	uint64_t use = charged(s, r);
 
 	if (!has_budget(r)) {
 		fprintf(s->out, "      Budget: none\n");
 		return;
 	}
+	if (r->reserved > 0)
+		snprintf(held, sizeof(held), " used + %s reserved", sz(c, r->reserved));
 	usage_bar(bar, use, r->max);
-	fprintf(s->out, "      Budget: %s of %s (%u%%) [%s]%s\n", sz(a, use), sz(b, r->max),
-		percent(use, r->max), bar, is_over(s, r) ? " OVER" : "");
+	fprintf(s->out, "      Budget: %s%s of %s (%u%%) [%s]%s\n", sz(a, usage(s, r)), held,
+		sz(b, r->max), percent(use, r->max), bar, is_over(s, r) ? " OVER" : "");
 }
 
 static bool is_last_sibling(const BusView *s, size_t i)
@@ -156,12 +166,55 @@ static void text_block(const BusView *s, size_t top, size_t end)
 		size_t np = procs_below(s, c, tops, 0);
 		if (np > 0)
 			fprintf(s->out, ", %zu proc%s", np, np == 1 ? "" : "s");
+		if (has_budget(c) && c->reserved > 0)
+			fprintf(s->out, "; %s reserved", sz(b, c->reserved));
 		if (has_budget(c))
 			fprintf(s->out, "; budget %s (%u%%)", sz(a, c->max),
-				percent(usage(s, c), c->max));
+				percent(charged(s, c), c->max));
 		if (state_worth_showing(c->state))
 			fprintf(s->out, " [%s]", c->state);
 		fputc('\n', s->out);
+	}
+}
+
+/* How old a reservation is, and how long it has left. */
+static void resv_times(const BusView *s, const Resv *v, uint64_t *ret_age, uint64_t *ret_ttl)
+{
+	*ret_age = s->now > v->created && v->created ? s->now - v->created : 0;
+	*ret_ttl = !v->expires ? USEC_INFINITY : v->expires > s->now ? v->expires - s->now : 0;
+}
+
+static void text_reservations(const BusView *s)
+{
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], age[FORMAT_TIMESPAN_MAX],
+	    ttl[FORMAT_TIMESPAN_MAX];
+	int wi = 2, wg = 5;
+
+	if (s->n_resv == 0)
+		return;
+	for (size_t i = 0; i < s->n_resv; i++) {
+		int li = (int)strlen(s->resv[i].id), lg = (int)strlen(s->resv[i].group);
+		wi = li > wi ? li : wi;
+		wg = lg > wg ? lg : wg;
+	}
+	fprintf(s->out, "\nReservations: %zu\n", s->n_resv);
+	fprintf(s->out, "  %-*s %-*s %9s %9s %8s %8s %s\n", wi, "ID", wg, "GROUP", "SIZE",
+		"COUNTED", "AGE", "TTL", "HOLDER");
+	for (size_t i = 0; i < s->n_resv; i++) {
+		const Resv *v = &s->resv[i];
+		uint64_t t_age, t_ttl;
+		resv_times(s, v, &t_age, &t_ttl);
+		if (t_age < 1000000)
+			snprintf(age, sizeof(age), "0s");
+		else
+			format_timespan(age, sizeof(age), t_age / 1000000 * 1000000);
+		if (t_ttl == USEC_INFINITY)
+			snprintf(ttl, sizeof(ttl), "-");
+		else
+			format_timespan(ttl, sizeof(ttl), (t_ttl + 999999) / 1000000 * 1000000);
+		fprintf(s->out, "  %-*s %-*s %9s %9s %8s %8s %s\n", wi, v->id, wg, v->group,
+			sz(a, v->bytes), sz(b, v->counted), age, ttl,
+			v->holder[0] ? v->holder : "-");
 	}
 }
 
@@ -175,12 +228,14 @@ int bus_text_status(const BusView *s)
 		text_block(s, i, end);
 		i = end;
 	}
+	text_reservations(s);
 	return 0;
 }
 
 int bus_text_list(const BusView *s)
 {
-	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], m[FORMAT_BYTES_MAX], u[8];
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], m[FORMAT_BYTES_MAX], h[FORMAT_BYTES_MAX],
+	    u[8];
 	int w = 4;
 
 	for (size_t i = 0; i < s->n_rows; i++) {
@@ -188,15 +243,15 @@ int bus_text_list(const BusView *s)
 		w = l > w ? l : w;
 	}
 	if (s->legend)
-		fprintf(s->out, "%-*s %9s %9s %9s %4s %-10s %s\n", w, "NAME", "PINNED", "LOCKED",
-			"MAX", "USE", "STATE", "CGROUP");
+		fprintf(s->out, "%-*s %9s %9s %9s %9s %4s %-10s %s\n", w, "NAME", "PINNED",
+			"LOCKED", "RESERVED", "MAX", "USE", "STATE", "CGROUP");
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const Row *g = &s->rows[i];
 		bool bu = has_budget(g);
 		if (bu && g->max != UINT64_MAX)
-			snprintf(u, sizeof(u), "%u%%", percent(usage(s, g), g->max));
-		fprintf(s->out, "%-*s %9s %9s %9s %4s %-10s %s\n", w, g->name, sz(a, g->pinned),
-			sz(b, g->locked), bu ? sz(m, g->max) : "-",
+			snprintf(u, sizeof(u), "%u%%", percent(charged(s, g), g->max));
+		fprintf(s->out, "%-*s %9s %9s %9s %9s %4s %-10s %s\n", w, g->name, sz(a, g->pinned),
+			sz(b, g->locked), bu ? sz(h, g->reserved) : "-", bu ? sz(m, g->max) : "-",
 			bu && g->max != UINT64_MAX ? u : "-", g->state,
 			g->cgroup[0] ? g->cgroup : "-");
 	}
@@ -264,6 +319,7 @@ static json_object *budget_json(const BusView *s, const Row *r, bool named)
 		add(o, "name", json_object_new_string(r->name));
 	add(o, "max", json_bytes(r->max));
 	add(o, "usage", json_bytes(usage(s, r)));
+	add(o, "reserved", json_bytes(r->reserved));
 	add(o, "over", json_object_new_boolean(is_over(s, r)));
 	if (named)
 		add(o, "cgroup", json_str(r->cgroup));
@@ -330,6 +386,22 @@ static json_object *groups_json(const BusView *s, bool full, json_object *o)
 			json_object_array_add(budgets, budget_json(s, &s->all[i], true));
 	add(o, "groups", groups);
 	add(o, "budgets", budgets);
+	json_object *resv = json_object_new_array();
+	for (size_t i = 0; i < s->n_resv; i++) {
+		const Resv *v = &s->resv[i];
+		json_object *j = json_object_new_object();
+		uint64_t age, ttl;
+		resv_times(s, v, &age, &ttl);
+		add(j, "id", json_object_new_string(v->id));
+		add(j, "group", json_object_new_string(v->group));
+		add(j, "holder", json_str(v->holder));
+		add(j, "bytes", json_bytes(v->bytes));
+		add(j, "counted", json_bytes(v->counted));
+		add(j, "age_usec", json_bytes(age));
+		add(j, "ttl_usec", json_bytes(ttl)); /* null: no TTL */
+		json_object_array_add(resv, j);
+	}
+	add(o, "reservations", resv);
 	return o;
 }
 

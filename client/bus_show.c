@@ -11,6 +11,7 @@
 #include "bus_view.h"
 #include "macro.h"
 #include "settings.h"
+#include "timespan.h"
 
 static void show_done(BusView *s)
 {
@@ -20,6 +21,7 @@ static void show_done(BusView *s)
 	free(s->all);
 	free(s->rows);
 	free(s->procs);
+	free(s->resv);
 }
 
 /* Keeps a reply for as long as s lives: the rows point into it. */
@@ -251,6 +253,50 @@ static int arrange_below(const Row *top, const Row *all, size_t n_all, Row **out
 	return r < 0 ? r : arrange(set, n, out, n_out);
 }
 
+/* ListBudgets: what is reserved in each budget, onto the rows of the same name. */
+static int read_reserved(BusView *s, Pind *p)
+{
+	sd_bus_message *m = NULL;
+	const char *name, *cgroup, *action, *target;
+	uint64_t used, reserved, max;
+
+	int r = pind_call(p, "budgets", "ListBudgets", &m, "");
+	if (r < 0 || (r = keep(s, m)) < 0)
+		return r;
+	r = sd_bus_message_enter_container(m, 'a', "(sstttss)");
+	while (r >= 0 && (r = sd_bus_message_read(m, "(sstttss)", &name, &cgroup, &used, &reserved,
+						  &max, &action, &target)) > 0) {
+		for (size_t i = 0; i < s->n_all; i++)
+			if (strcmp(s->all[i].name, name) == 0)
+				s->all[i].reserved = reserved;
+		for (size_t i = 0; i < s->n_rows; i++)
+			if (strcmp(s->rows[i].name, name) == 0)
+				s->rows[i].reserved = reserved;
+	}
+	return r < 0 ? bad_reply("ListBudgets", r) : 0;
+}
+
+static int list_reservations(BusView *s, Pind *p)
+{
+	sd_bus_message *m = NULL;
+	Resv v;
+
+	int r = pind_call(p, "reservations", "ListReservations", &m, "");
+	if (r < 0 || (r = keep(s, m)) < 0)
+		return r;
+	r = sd_bus_message_enter_container(m, 'a', "(ssstttt)");
+	while (r >= 0 &&
+	       (r = sd_bus_message_read(m, "(ssstttt)", &v.id, &v.group, &v.holder, &v.bytes,
+					&v.counted, &v.created, &v.expires)) > 0) {
+		Resv *l = realloc(s->resv, (s->n_resv + 1) * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		s->resv = l;
+		l[s->n_resv++] = v;
+	}
+	return r < 0 ? bad_reply("ListReservations", r) : 0;
+}
+
 /* --- the commands --- */
 
 static int load_groups(BusView *s, Pind *p, const Args *a, bool is_status)
@@ -298,6 +344,11 @@ int bus_show(const Args *a, Pind *p)
 		r = list_procs(&s, p, is_ps && a->n_args == 1 ? a->args[0] : "");
 	if (r >= 0 && !is_ps)
 		r = load_groups(&s, p, a, is_status);
+	if (r >= 0 && !is_ps)
+		r = read_reserved(&s, p);
+	if (r >= 0 && !is_ps)
+		r = list_reservations(&s, p);
+	s.now = clock_usec(CLOCK_REALTIME);
 	if (r >= 0) {
 		if (is_ps)
 			r = a->json ? bus_json_ps(&s) : bus_text_ps(&s);

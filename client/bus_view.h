@@ -15,6 +15,7 @@
 typedef struct Row {
 	const char *name, *cgroup, *state; /* cgroup "": none now */
 	uint64_t pinned, locked, max;      /* max UINT64_MAX: infinity or no budget */
+	uint64_t reserved;                 /* of its budget: reservations not yet pinned */
 	size_t parent;                     /* index into the shown rows, NO_PARENT */
 	unsigned depth;                    /* below the block's top */
 	bool top;                          /* the first row of a status block */
@@ -25,6 +26,12 @@ typedef struct Proc {
 	const char *comm, *cgroup;
 	uint64_t pinned, locked;
 } Proc;
+
+typedef struct Resv {
+	const char *id, *group, *holder; /* holder "": none */
+	uint64_t bytes, counted;         /* counted: not yet pinned by the holder */
+	uint64_t created, expires;       /* CLOCK_REALTIME µs; expires 0: no TTL */
+} Resv;
 
 typedef struct Props {
 	const char *version, *count_text;
@@ -43,6 +50,9 @@ typedef struct BusView {
 	size_t n_rows;
 	Proc *procs; /* largest first */
 	size_t n_procs;
+	Resv *resv; /* ListReservations */
+	size_t n_resv;
+	uint64_t now; /* CLOCK_REALTIME µs, for ages */
 	FILE *out;
 	bool legend;
 } BusView;

@@ -3,12 +3,11 @@
 #include <time.h>
 
 #include "scan.h"
+#include "timespan.h"
 
 uint64_t scan_now_usec(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return clock_usec(CLOCK_MONOTONIC);
 }
 
 int scanner_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *ret_stats)

@@ -181,3 +181,11 @@ char *format_timespan(char *buf, size_t l, uint64_t usec)
 	}
 	return buf;
 }
+
+uint64_t clock_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define USEC_INFINITY       UINT64_MAX
 #define FORMAT_TIMESPAN_MAX 64
@@ -15,3 +16,6 @@ int parse_timespan(const char *s, uint64_t *ret_usec);
 
 /* "1min 30s", "500ms", "0", "infinity": the largest units first, exact. Returns buf. */
 char *format_timespan(char *buf, size_t l, uint64_t usec);
+
+/* The time of clock (CLOCK_MONOTONIC, CLOCK_REALTIME) in µs. */
+uint64_t clock_usec(clockid_t clock);

@@ -19,6 +19,7 @@
 #include "sdunit.h"
 #include "size.h"
 #include "state.h"
+#include "timespan.h"
 
 #define MESSAGE_ID_BUDGET "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a01"
 #define MESSAGE_ID_RELOAD "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a02"
@@ -72,9 +73,22 @@ static void log_budget_changes(const BudgetSet *old, const BudgetSet *new)
 
 uint64_t now_usec(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return clock_usec(CLOCK_MONOTONIC);
+}
+
+uint64_t now_realtime_usec(void)
+{
+	return clock_usec(CLOCK_REALTIME);
+}
+
+static void reservation_ended(const Reservation *r, const char *why, void *userdata)
+{
+	char size[FORMAT_BYTES_MAX];
+
+	(void)userdata;
+	log_msg(LOG_INFO, "reservation %s of %s in %s%s%s ended: %s", r->id,
+		format_bytes(size, sizeof(size), r->bytes), r->group, r->holder ? " for " : "",
+		r->holder ? r->holder : "", why);
 }
 
 /* Writes StateFile when what pind holds changed. */
@@ -265,7 +279,8 @@ int daemon_scan(Daemon *d)
 	d->budgets = budgets;
 	snapshot_done(&d->snap);
 	d->snap = snap;
-	reservations_expire(&d->reservations, d->snap.tree, count, now_usec());
+	reservations_expire(&d->reservations, d->snap.tree, count, now_usec(), reservation_ended,
+			    NULL);
 	for (size_t i = 0; i < d->budgets.n; i++)
 		d->budgets.budgets[i].reserved = reservations_pending(
 		    &d->reservations, d->snap.tree, count, d->budgets.budgets[i].name);

@@ -81,4 +81,5 @@ void daemon_unit_stopping(const char *unit, bool stopping, const char *cgroup, v
 
 const char *daemon_cgroup_root(const Daemon *d);
 
-uint64_t now_usec(void);
+uint64_t now_usec(void);          /* CLOCK_MONOTONIC */
+uint64_t now_realtime_usec(void); /* CLOCK_REALTIME */

@@ -7,6 +7,7 @@
 
 #include "actuate.h"
 #include "dbus_api.h"
+#include "dbus_internal.h"
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
@@ -17,19 +18,8 @@
 #define BUS_NAME      "org.pind.Pind1"
 #define BUS_PATH      "/org/pind/Pind1"
 #define BUS_IFACE     "org.pind.Pind1.Manager"
-#define ERR_GROUP     "org.pind.Pind1.Error.NoSuchGroup"
-#define ERR_VALUE     "org.pind.Pind1.Error.InvalidValue"
-#define ERR_ACCESS    "org.freedesktop.DBus.Error.AccessDenied"
-#define ERR_ARGS      "org.freedesktop.DBus.Error.InvalidArgs"
 #define POLKIT_ACTION "org.pind.Pind1.manage"
-#define ABSURD_BYTES  (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
 #define NAME_MAX_LEN  4096
-
-struct Bus {
-	Daemon *d;
-	sd_bus *bus;
-	sd_bus_slot *slot;
-};
 
 /* --- access --- */
 
@@ -63,7 +53,7 @@ static int polkit_allows(sd_bus *bus, sd_bus_message *m)
 }
 
 /* Changing methods: uid 0, or what polkit allows; else AccessDenied. */
-static int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error)
+int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error)
 {
 	sd_bus_creds *creds = NULL;
 	uid_t uid = (uid_t)-1;
@@ -83,13 +73,13 @@ static int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error)
 
 /* --- groups --- */
 
-static void ensure_measured(Daemon *d)
+void ensure_measured(Daemon *d)
 {
 	if (!d->snap.tree)
 		daemon_scan(d);
 }
 
-static int check_name(const char *name, bool unit_only, sd_bus_error *error)
+int check_name(const char *name, bool unit_only, sd_bus_error *error)
 {
 	if (!name[0] || strlen(name) > NAME_MAX_LEN ||
 	    !(unit_only ? unit_name_is_valid(name) : budget_name_is_valid(name)))
@@ -364,74 +354,6 @@ static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return method_freeze_thaw(m, userdata, false, error);
 }
 
-static int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	Bus *b = userdata;
-	Daemon *d = b->d;
-	const char *name, *holder, *id = "";
-	_cleanup_free_ char *id_copy = NULL;
-	uint64_t bytes, ttl;
-
-	int r = sd_bus_message_read(m, "stst", &name, &bytes, &holder, &ttl);
-	if (r < 0)
-		return r;
-	if ((r = check_access(b, m, error)) < 0 || (r = check_name(name, false, error)) < 0)
-		return r;
-	if (holder[0] && (r = check_name(holder, false, error)) < 0)
-		return r;
-	if (bytes == 0 || bytes > ABSURD_BYTES)
-		return sd_bus_error_setf(
-		    error, ERR_VALUE,
-		    "Reserving %" PRIu64 " bytes makes no sense (1 byte to 1 EiB)", bytes);
-	ensure_measured(d);
-	const Budget *bu = budgets_find(&d->budgets, name);
-	if (!bu)
-		return sd_bus_error_setf(error, ERR_GROUP, "No budget for '%s'", name);
-	CgNode *n;
-	if (cg_tree_resolve(d->snap.tree, name, &n) < 0)
-		n = NULL;
-	unsigned count = d->sources.config.count;
-	uint64_t usage = cg_usage(n, count),
-		 held = reservations_pending(&d->reservations, d->snap.tree, count, name);
-	uint64_t taken = usage + held < usage ? UINT64_MAX : usage + held;
-	uint64_t available = bu->max == UINT64_MAX ? UINT64_MAX
-			     : bu->max > taken     ? bu->max - taken
-						   : 0;
-	bool granted = bytes <= available;
-	if (granted) {
-		r = reservations_add(&d->reservations, name, bytes, holder, ttl, now_usec(), &id);
-		if (r < 0)
-			return r;
-		log_msg(LOG_INFO, "%s: reserved %" PRIu64 " bytes as %s for %s", name, bytes, id,
-			holder[0] ? holder : "(no holder)");
-		id = id_copy = strdup(id); /* the scan may end it at once (the holder pins it) */
-		if (!id)
-			return -ENOMEM;
-		daemon_scan(d); /* counts at once, and StateFile keeps it */
-	} else
-		log_msg(LOG_NOTICE,
-			"%s: reservation of %" PRIu64 " bytes denied, %" PRIu64 " available", name,
-			bytes, available);
-	return sd_bus_reply_method_return(m, "bts", granted, available, id);
-}
-
-static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	Bus *b = userdata;
-	const char *id;
-
-	int r = sd_bus_message_read(m, "s", &id);
-	if (r < 0)
-		return r;
-	if ((r = check_access(b, m, error)) < 0)
-		return r;
-	if (reservations_release(&b->d->reservations, id) < 0)
-		return sd_bus_error_setf(error, ERR_ARGS, "No reservation '%.64s'", id);
-	log_msg(LOG_INFO, "reservation %s released", id);
-	daemon_scan(b->d);
-	return sd_bus_reply_method_return(m, NULL);
-}
-
 static int method_rescan(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Bus *b = userdata;
@@ -521,8 +443,21 @@ static const sd_bus_vtable vtable[] = {
 				 SD_BUS_PARAM(ttl_usec),
 			     "bts", SD_BUS_PARAM(granted) SD_BUS_PARAM(available) SD_BUS_PARAM(id),
 			     method_reserve, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES(
+	"ReserveDetailed", "stst",
+	SD_BUS_PARAM(name) SD_BUS_PARAM(bytes) SD_BUS_PARAM(holder) SD_BUS_PARAM(ttl_usec),
+	"btssttt",
+	SD_BUS_PARAM(granted) SD_BUS_PARAM(available) SD_BUS_PARAM(id) SD_BUS_PARAM(budget)
+	    SD_BUS_PARAM(used) SD_BUS_PARAM(reserved) SD_BUS_PARAM(max),
+	method_reserve_detailed, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("Release", "s", SD_BUS_PARAM(id), "", , method_release,
 			     SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ListReservations", "", , "a(ssstttt)", SD_BUS_PARAM(reservations),
+			     method_list_reservations, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("ListBudgets", "", , "a(sstttss)", SD_BUS_PARAM(budgets),
+			     method_list_budgets, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("GetBudget", "s", SD_BUS_PARAM(name), "(sstttss)",
+			     SD_BUS_PARAM(budget), method_get_budget, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Rescan", "", "", method_rescan, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("BudgetExceeded", "stt",

@@ -14,6 +14,10 @@
 #include "unitname.h"
 #include "size.h"
 
+/* A unit that began pinning this recently is likely still starting (a guest whose start
+ * waits on the QEMU pind just froze): its freeze says what it holds up. */
+#define NEWCOMER_USEC (60 * UINT64_C(1000000))
+
 /* one MESSAGE_ID per kind of event, for journalctl MESSAGE_ID=... */
 static const char *const message_ids[] = {
     [DECISION_EXCEEDED] = "MESSAGE_ID=5f1e2b7c9a4d4e0b8c6a3f2d1e0b9a11",
@@ -31,8 +35,8 @@ static void report(int priority, const Decision *d, const char *action, int resu
 static void report(int priority, const Decision *d, const char *action, int result, const char *fmt,
 		   ...)
 {
-	char unit[320], pinned[48], max[48], act[48], pid[32], target[4200], res[64];
-	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX];
+	char unit[320], pinned[48], max[48], act[48], pid[32], target[4200], res[64], resv[48];
+	char a[FORMAT_BYTES_MAX], b[FORMAT_BYTES_MAX], c[FORMAT_BYTES_MAX];
 	_cleanup_free_ char *what = NULL;
 	va_list ap;
 
@@ -47,16 +51,30 @@ static void report(int priority, const Decision *d, const char *action, int resu
 	snprintf(pid, sizeof(pid), "PIND_PID=%d", (int)d->pid);
 	snprintf(target, sizeof(target), "PIND_TARGET=%s", d->target ? d->target : "");
 	snprintf(res, sizeof(res), "PIND_RESULT=%s", result == 0 ? "done" : strerror(-result));
+	snprintf(resv, sizeof(resv), "PIND_RESERVED=%" PRIu64, d->reserved);
 	const char *fields[] = {
-	    message_ids[d->kind], unit, pinned, max, act, pid, target, res, NULL};
+	    message_ids[d->kind], unit, pinned, max, act, pid, target, res, resv, NULL};
 	if (d->pid == 0)
 		fields[5] = "PIND_PID=";
-	_cleanup_free_ char *culprit = NULL;
-	if (d->pid > 0 && asprintf(&culprit, "; culprit %d (%s)", (int)d->pid, d->comm) < 0)
+	_cleanup_free_ char *culprit = NULL, *reserved = NULL;
+	if (d->pid > 0 && asprintf(&culprit, "; culprit %d (%s)%s%s", (int)d->pid, d->comm,
+				   d->suspect ? " in " : "", d->suspect ? d->suspect : "") < 0)
 		culprit = NULL;
-	log_struct(priority, fields, "%s: %s (%s of %s)%s", d->budget, what ? what : action,
-		   format_bytes(a, sizeof(a), d->usage), format_bytes(b, sizeof(b), d->max),
-		   culprit ? culprit : "");
+	if (d->reserved > 0 &&
+	    asprintf(&reserved, " used + %s reserved", format_bytes(c, sizeof(c), d->reserved)) < 0)
+		reserved = NULL;
+	_cleanup_free_ char *held = NULL;
+	if (d->kind == DECISION_FREEZE && result == 0 && d->pinning_for > 0 &&
+	    d->pinning_for < NEWCOMER_USEC &&
+	    asprintf(&held,
+		     "; it began pinning %.1f s ago: whatever it was starting is held until %s "
+		     "has room, `pinctl thaw %s`, or it is stopped",
+		     (double)d->pinning_for / 1e6, d->budget,
+		     d->target_name ? d->target_name : d->target) < 0)
+		held = NULL;
+	log_struct(priority, fields, "%s: %s (%s%s of %s)%s%s", d->budget, what ? what : action,
+		   format_bytes(a, sizeof(a), d->usage), reserved ? reserved : "",
+		   format_bytes(b, sizeof(b), d->max), culprit ? culprit : "", held ? held : "");
 }
 
 /* Through systemd where it can (it then knows the unit is frozen), else cgroupfs. */

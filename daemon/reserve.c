@@ -6,11 +6,12 @@
 
 #include "macro.h"
 #include "reserve.h"
+#include "unitname.h"
 
 static void reservation_done(Reservation *r)
 {
 	free(r->id);
-	free(r->budget);
+	free(r->group);
 	free(r->holder);
 }
 
@@ -22,19 +23,19 @@ void reservations_done(Reservations *rs)
 	*rs = (Reservations){};
 }
 
-int reservations_add(Reservations *rs, const char *budget, uint64_t bytes, const char *holder,
-		     uint64_t ttl_usec, uint64_t now, const char **ret_id)
+int reservations_add(Reservations *rs, const char *group, uint64_t bytes, const char *holder,
+		     uint64_t ttl_usec, uint64_t now, uint64_t created, const char **ret_id)
 {
-	Reservation r = {.bytes = bytes};
+	Reservation r = {.bytes = bytes, .created = created};
 
 	if (ttl_usec > 0)
 		r.expires = now + ttl_usec < now ? UINT64_MAX : now + ttl_usec;
 	if (asprintf(&r.id, "r%" PRIu64, ++rs->next_id) < 0)
 		r.id = NULL;
-	r.budget = strdup(budget);
+	r.group = strdup(group);
 	r.holder = holder && holder[0] ? strdup(holder) : NULL;
 	Reservation *v = realloc(rs->v, (rs->n + 1) * sizeof(*v));
-	if (!r.id || !r.budget || (holder && holder[0] && !r.holder) || !v) {
+	if (!r.id || !r.group || (holder && holder[0] && !r.holder) || !v) {
 		if (v)
 			rs->v = v;
 		reservation_done(&r);
@@ -63,23 +64,75 @@ int reservations_release(Reservations *rs, const char *id)
 	return -ENOENT;
 }
 
-static uint64_t holder_usage(const Reservation *r, CgTree *tree, unsigned count)
+static CgNode *holder_node(const Reservation *r, CgTree *tree)
 {
 	CgNode *n;
 
 	if (!r->holder || !tree || cg_tree_resolve(tree, r->holder, &n) < 0)
-		return 0;
-	return cg_usage(n, count);
+		return NULL;
+	return n;
 }
 
-void reservations_expire(Reservations *rs, CgTree *tree, unsigned count, uint64_t now)
+uint64_t reservation_left(const Reservation *r, CgTree *tree, unsigned count)
+{
+	uint64_t used = cg_usage(holder_node(r, tree), count);
+	return used >= r->bytes ? 0 : r->bytes - used;
+}
+
+void reservations_expire(Reservations *rs, CgTree *tree, unsigned count, uint64_t now,
+			 reservation_ended_fn ended, void *userdata)
 {
 	for (size_t i = rs->n; i-- > 0;) {
-		const Reservation *r = &rs->v[i];
-		if ((r->expires && now >= r->expires) ||
-		    (r->holder && holder_usage(r, tree, count) >= r->bytes))
-			drop(rs, i);
+		Reservation *r = &rs->v[i];
+		CgNode *h = holder_node(r, tree);
+		const char *why = NULL;
+		if (r->expires && now >= r->expires)
+			why = "its TTL ended";
+		else if (h && cg_usage(h, count) >= r->bytes)
+			why = "its holder pins all of it now";
+		else if (r->holder && tree && !h && r->holder_seen)
+			why = "its holder is gone";
+		if (h)
+			r->holder_seen = true;
+		if (!why)
+			continue;
+		if (ended)
+			ended(r, why, userdata);
+		drop(rs, i);
 	}
+}
+
+/* Where a group sits, relative to the managed root, as far as names tell ("/a.slice/x",
+ * "" for the root itself): a path as it is, a slice by its nesting, any other unit where
+ * the tree has it (NULL when it has not). */
+static char *group_place(CgTree *tree, const char *name)
+{
+	char *s = NULL;
+	CgNode *n;
+
+	if (name[0] == '/')
+		return strdup(strcmp(name, "/") == 0 ? "" : name);
+	_cleanup_free_ char *sp = NULL;
+	if (slice_cgroup_path(name, &sp) >= 0) {
+		if (asprintf(&s, "%s%s", sp[0] ? "/" : "", sp) < 0)
+			return NULL;
+		return s;
+	}
+	if (!tree || cg_tree_resolve(tree, name, &n) < 0)
+		return NULL;
+	const char *root = tree->root->path;
+	return strdup(strcmp(root, "/") == 0 ? n->path : n->path + strlen(root));
+}
+
+bool group_contains(CgTree *tree, const char *outer, const char *inner)
+{
+	if (strcmp(outer, inner) == 0)
+		return true;
+	_cleanup_free_ char *o = group_place(tree, outer), *i = group_place(tree, inner);
+	if (!o || !i)
+		return false;
+	size_t l = strlen(o);
+	return strncmp(o, i, l) == 0 && (i[l] == 0 || i[l] == '/');
 }
 
 uint64_t reservations_pending(const Reservations *rs, CgTree *tree, unsigned count,
@@ -89,11 +142,33 @@ uint64_t reservations_pending(const Reservations *rs, CgTree *tree, unsigned cou
 
 	for (size_t i = 0; i < rs->n; i++) {
 		const Reservation *r = &rs->v[i];
-		if (strcmp(r->budget, budget) != 0)
+		if (!group_contains(tree, budget, r->group))
 			continue;
-		uint64_t used = holder_usage(r, tree, count);
-		uint64_t left = used >= r->bytes ? 0 : r->bytes - used;
+		uint64_t left = reservation_left(r, tree, count);
 		sum = sum + left < sum ? UINT64_MAX : sum + left;
 	}
 	return sum;
+}
+
+void reservations_admit(const Reservations *rs, CgTree *tree, unsigned count,
+			const BudgetSet *budgets, const char *group, Admission *ret)
+{
+	*ret = (Admission){.available = UINT64_MAX};
+	for (size_t i = 0; i < budgets->n; i++) {
+		const Budget *b = &budgets->budgets[i];
+		CgNode *n;
+		if (!group_contains(tree, b->name, group))
+			continue;
+		if (!tree || cg_tree_resolve(tree, b->name, &n) < 0)
+			n = NULL;
+		uint64_t used = cg_usage(n, count),
+			 held = reservations_pending(rs, tree, count, b->name);
+		uint64_t taken = used + held < used ? UINT64_MAX : used + held;
+		uint64_t available = b->max == UINT64_MAX ? UINT64_MAX
+				     : b->max > taken     ? b->max - taken
+							  : 0;
+		if (!ret->budget || available < ret->available)
+			*ret = (Admission){
+			    .budget = b, .used = used, .reserved = held, .available = available};
+	}
 }

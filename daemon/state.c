@@ -46,12 +46,15 @@ int state_save(const char *path, const PolicyState *s, const Reservations *rs)
 		const Reservation *rv = &rs->v[i];
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(rv->id));
-		json_object_object_add(o, "budget", json_object_new_string(rv->budget));
+		json_object_object_add(o, "budget", json_object_new_string(rv->group));
 		json_object_object_add(o, "bytes", json_object_new_uint64(rv->bytes));
 		json_object_object_add(o, "holder",
 				       rv->holder ? json_object_new_string(rv->holder) : NULL);
 		json_object_object_add(o, "expires_monotonic_usec",
 				       json_object_new_uint64(rv->expires));
+		json_object_object_add(o, "created_realtime_usec",
+				       json_object_new_uint64(rv->created));
+		json_object_object_add(o, "holder_seen", json_object_new_boolean(rv->holder_seen));
 		json_object_array_add(res, o);
 	}
 	json_object_object_add(root, "reservations", res);
@@ -88,7 +91,7 @@ static int load_reservations(json_object *root, Reservations *rs)
 	    !json_object_is_type(res, json_type_array))
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(res); i++) {
-		json_object *o = json_object_array_get_idx(res, i), *id, *b, *n, *h, *e;
+		json_object *o = json_object_array_get_idx(res, i), *id, *b, *n, *h, *e, *c, *seen;
 		if (!json_object_object_get_ex(o, "id", &id) ||
 		    !json_object_object_get_ex(o, "budget", &b) ||
 		    !json_object_object_get_ex(o, "bytes", &n))
@@ -96,14 +99,20 @@ static int load_reservations(json_object *root, Reservations *rs)
 		json_object_object_get_ex(o, "holder", &h);
 		if (!json_object_object_get_ex(o, "expires_monotonic_usec", &e))
 			e = NULL;
+		if (!json_object_object_get_ex(o, "created_realtime_usec", &c))
+			c = NULL;
+		if (!json_object_object_get_ex(o, "holder_seen", &seen))
+			seen = NULL;
 		const char *new_id;
 		uint64_t expires = e ? json_object_get_uint64(e) : 0;
 		int r = reservations_add(rs, json_object_get_string(b), json_object_get_uint64(n),
-					 h ? json_object_get_string(h) : NULL, 0, 0, &new_id);
+					 h ? json_object_get_string(h) : NULL, 0, 0,
+					 c ? json_object_get_uint64(c) : 0, &new_id);
 		if (r < 0)
 			return r;
 		Reservation *last = &rs->v[rs->n - 1];
 		last->expires = expires;
+		last->holder_seen = seen && json_object_get_boolean(seen);
 		char *copy = strdup(json_object_get_string(id));
 		if (!copy)
 			return -ENOMEM;

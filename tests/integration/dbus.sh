@@ -66,7 +66,8 @@ busctl --system introspect --xml-interface org.pind.Pind1 /org/pind/Pind1 >"$TES
 check_eq "the live object serves the same XML" "" "$(diff -B "$TEST_TMP/live.xml" "$src/docs/org.pind.Pind1.xml")"
 
 # --- unprivileged: reads work, every change is denied ---
-for call in "ListGroups" "GetGroup s machine.slice" "ListProcesses s machine.slice"; do
+for call in "ListGroups" "GetGroup s machine.slice" "ListProcesses s machine.slice" "ListBudgets" \
+	"GetBudget s machine.slice" "ListReservations"; do
 	# shellcheck disable=SC2086
 	if as_nobody busctl --system call org.pind.Pind1 /org/pind/Pind1 $M $call >/dev/null 2>"$TEST_TMP/e"; then
 		ok "nobody may call $call"
@@ -76,6 +77,7 @@ as_nobody busctl --system get-property org.pind.Pind1 /org/pind/Pind1 $M TotalPi
 	ok "nobody may read properties" || not_ok "nobody cannot read properties"
 for call in "SetPinnedMemoryMax stb machine.slice 1024 false" "SetAction ssb machine.slice kill false" \
 	"Freeze s vm1.service" "Thaw s vm1.service" "Reserve stst machine.slice 1024 '' 0" \
+	"ReserveDetailed stst machine.slice 1024 '' 0" \
 	"Release s r1" "Rescan" "Reload"; do
 	# shellcheck disable=SC2086
 	as_nobody busctl --system call org.pind.Pind1 /org/pind/Pind1 $M $call >/dev/null 2>"$TEST_TMP/e"
@@ -108,7 +110,8 @@ bad "SetAction empty" "Invalid action" SetAction ssb machine.slice "" false
 bad "Freeze unknown" "No group or budget" Freeze s nosuch.service
 bad "Freeze the root" "cgroup root" Freeze s /
 bad "Thaw unknown" "No group or budget" Thaw s nosuch.service
-bad "Reserve without a budget" "No budget for" Reserve stst vm1.service 1024 "" 0
+bad "Reserve where no budget contains the group" "No budget contains" Reserve stst other.slice 1024 "" 0
+bad "GetBudget of an unbudgeted group" "No budget for" GetBudget s vm1.service
 bad "Reserve 0 bytes" "makes no sense" Reserve stst machine.slice 0 "" 0
 bad "Reserve bad holder" "Invalid group name" Reserve stst machine.slice 1024 ../x 0
 bad "Release unknown" "No reservation" Release s r999
@@ -118,16 +121,37 @@ check_eq "budget unchanged" "$((128 * MiB))" "$(bc GetGroup s machine.slice | jq
 
 # --- reservations ---
 r=$(bc Reserve stst machine.slice $((40 * MiB)) vm3.service 0 | jq -c '.data')
-check_eq "Reserve 40M of 128M with 56M used: granted" "[true,$((72 * MiB)),\"r1\"]" "$r"
-r=$(bc Reserve stst machine.slice $((40 * MiB)) "" 0 | jq -c '.data')
-check_eq "another 40M: denied, 32M left" "[false,$((32 * MiB)),\"\"]" "$r"
+check_eq "Reserve 40M of 128M with 56M used: granted, 32M left after it" "[true,$((32 * MiB)),\"r1\"]" "$r"
+r=$(bc ReserveDetailed stst machine.slice $((40 * MiB)) "" 0 | jq -c '.data')
+check_eq "another 40M: denied, with the budget's figures" \
+	"[false,$((32 * MiB)),\"\",\"machine.slice\",$((56 * MiB)),$((40 * MiB)),$((128 * MiB))]" "$r"
 check_eq "the reservation counts against the budget" ok "$(bc GetGroup s machine.slice | jq -r '.data[0][5]')"
+check_eq "GetBudget: used, reserved, max, action, target" \
+	"[\"machine.slice\",\"$TEST_CG/machine.slice\",$((56 * MiB)),$((40 * MiB)),$((128 * MiB)),\"freeze\",\"newest\"]" \
+	"$(bc GetBudget s machine.slice | jq -c '.data[0]')"
+check_eq "ListBudgets: the same row" "$(bc GetBudget s machine.slice | jq -c '.data[0]')" \
+	"$(bc ListBudgets | jq -c '.data[0][] | select(.[0] == "machine.slice")')"
+check_eq "ListReservations: id, group, holder, bytes, counted, no TTL" \
+	"[\"r1\",\"machine.slice\",\"vm3.service\",$((40 * MiB)),$((40 * MiB)),0]" \
+	"$(bc ListReservations | jq -c '.data[0][0] | [.[0], .[1], .[2], .[3], .[4], .[6]]')"
+created=$(bc ListReservations | jq '.data[0][0][5]')
+now=$(($(date +%s%N) / 1000))
+[ $((now - created)) -ge 0 ] && [ $((now - created)) -lt 10000000 ] &&
+	ok "ListReservations: created is the realtime clock ($((now - created)) µs ago)" ||
+	not_ok "created $created, now $now"
 bc Release s r1 >/dev/null && ok "Release r1" || not_ok "Release r1"
-r=$(bc Reserve stst machine.slice $((40 * MiB)) "" 1000000 | jq -c '.data[0]')
-check_eq "after the release: granted" true "$r"
+# a group below the budgeted slice, not there yet: machine.slice's budget counts it
+r=$(bc ReserveDetailed stst machine-pinned.slice $((60 * MiB)) "" 1000000 | jq -c '.data')
+check_eq "a reservation in machine-pinned.slice counts in machine.slice" \
+	"[true,$((12 * MiB)),\"r2\",\"machine.slice\",$((56 * MiB)),$((60 * MiB)),$((128 * MiB))]" "$r"
+expires=$(bc ListReservations | jq '.data[0][0][6]')
+now=$(($(date +%s%N) / 1000))
+[ $((expires - now)) -gt 0 ] && [ $((expires - now)) -le 1000000 ] &&
+	ok "ListReservations: expires within its 1 s TTL ($((expires - now)) µs)" || not_ok "expires $expires, now $now"
 sleep 1.3
 r=$(bc Reserve stst machine.slice $((70 * MiB)) "" 0 | jq -c '.data')
-check_eq "the 1 s TTL ended: 72M available again" "[true,$((72 * MiB)),\"r3\"]" "$r"
+check_eq "the 1 s TTL ended: 70M granted, 2M left" "[true,$((2 * MiB)),\"r3\"]" "$r"
+check_grep "the end of a reservation is logged with its reason" "reservation r2 of 60\.0M in machine-pinned\.slice ended: its TTL ended" "$log"
 bc Release s r3 >/dev/null
 
 # --- Freeze/Thaw, Rescan, Reload ---
@@ -203,6 +227,29 @@ check_grep "pinctl reserve granted with an id" "^granted r[0-9]+" "$TEST_TMP/res
 id=$(awk '/^granted/ { print $2 }' "$TEST_TMP/reserve.out")
 check_run "pinctl release" 0 "$PINCTL" release "$id"
 check_run "pinctl release again: no such reservation" 2 "$PINCTL" release "$id"
+# reservations as pinctl shows them: status, list, --json
+check_run "pinctl set-property 128M" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=128M
+"$PINCTL" reserve machine.slice 40M --holder=vm3.service --ttl=1min >"$TEST_TMP/reserve.out" 2>&1
+check_grep "pinctl reserve: granted, with the budget's figures after it" \
+	'^granted r[0-9]+ \(machine\.slice: 56\.0M used \+ 40\.0M reserved of 128\.0M, 32\.0M available\)$' "$TEST_TMP/reserve.out"
+id=$(awk '/^granted/ { print $2 }' "$TEST_TMP/reserve.out")
+check_run "pinctl reserve of too much: exit 1" 1 "$PINCTL" reserve machine.slice 100M
+check_grep "pinctl reserve denied says why" \
+	'^denied \(machine\.slice: 56\.0M used \+ 40\.0M reserved of 128\.0M, 32\.0M available\)$' "$TEST_TMP/last.out"
+"$PINCTL" status machine.slice >"$TEST_TMP/pst.txt" 2>&1
+check_grep "pinctl status: used + reserved of max" 'Budget: 56\.0M used \+ 40\.0M reserved of 128\.0M \(75%\)' "$TEST_TMP/pst.txt"
+check_grep "pinctl status: the reservation with holder, size, age and TTL" \
+	"^  $id +machine\.slice +40\.0M +40\.0M +[0-9]+s +(1min|[0-9]+s) +vm3\.service\$" "$TEST_TMP/pst.txt"
+"$PINCTL" list >"$TEST_TMP/plist.txt" 2>&1
+check_grep "pinctl list: a RESERVED column" '^NAME +PINNED +LOCKED +RESERVED +MAX +USE' "$TEST_TMP/plist.txt"
+check_grep "pinctl list: machine.slice reserved 40M, 75% used" '^machine\.slice +48\.0M +8\.0M +40\.0M +128\.0M +75% ' "$TEST_TMP/plist.txt"
+"$PINCTL" list --json >"$TEST_TMP/pl.json" 2>&1
+check_eq "pinctl list --json: the budget's reserved bytes" $((40 * MiB)) \
+	"$(jq '.budgets[] | select(.name == "machine.slice") | .reserved' "$TEST_TMP/pl.json")"
+check_eq "pinctl list --json: the reservation" "\"$id\" \"vm3.service\" $((40 * MiB)) true" \
+	"$(jq -r '.reservations[0] | "\(.id|tojson) \(.holder|tojson) \(.bytes) \(.ttl_usec <= 60000000)"' "$TEST_TMP/pl.json")"
+check_run "pinctl release of it" 0 "$PINCTL" release "$id"
+check_run "pinctl set-property infinity again" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=infinity
 check_run "pinctl freeze of an unknown group: 5" 5 "$PINCTL" freeze nosuch.service
 as_nobody "$PINCTL" set-property machine.slice PinnedMemoryMax=1G >/dev/null 2>"$TEST_TMP/e"
 check_eq "pinctl as nobody: access denied exit code" 4 $?

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "daemon.h"
+
+/* Inside the D-Bus layer (dbus_api.c, dbus_reserve.c). */
+
+#define ERR_GROUP    "org.pind.Pind1.Error.NoSuchGroup"
+#define ERR_VALUE    "org.pind.Pind1.Error.InvalidValue"
+#define ERR_ACCESS   "org.freedesktop.DBus.Error.AccessDenied"
+#define ERR_ARGS     "org.freedesktop.DBus.Error.InvalidArgs"
+#define ABSURD_BYTES (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
+
+struct Bus {
+	Daemon *d;
+	sd_bus *bus;
+	sd_bus_slot *slot;
+};
+
+/* Changing methods: uid 0, or what polkit allows; else AccessDenied. */
+int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error);
+/* A group name (unit_only: a unit name) fit to look up, else InvalidArgs. */
+int check_name(const char *name, bool unit_only, sd_bus_error *error);
+/* A measurement to answer from, taken now when there is none yet. */
+void ensure_measured(Daemon *d);
+
+/* Admission control: Reserve, ReserveDetailed, Release, ListReservations, and the
+ * budgets' figures with what is reserved (ListBudgets, GetBudget). */
+int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_reserve_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_list_reservations(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_list_budgets(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_get_budget(sd_bus_message *m, void *userdata, sd_bus_error *error);
