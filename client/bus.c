@@ -27,18 +27,6 @@ static const sd_bus_error_map pind_errors[] = {
     SD_BUS_ERROR_MAP_END,
 };
 
-static void bus_error_freep(sd_bus_error *e)
-{
-	sd_bus_error_free(e);
-}
-#define _cleanup_bus_error_ _cleanup_(bus_error_freep)
-
-static void bus_message_unrefp(sd_bus_message **m)
-{
-	sd_bus_message_unref(*m);
-}
-#define _cleanup_bus_message_ _cleanup_(bus_message_unrefp)
-
 static int set_reason(Pind *p, const char *fmt, ...)
 {
 	va_list ap;

@@ -13,6 +13,18 @@
 #define PIND_BUS_PATH  "/org/pind/Pind1"
 #define PIND_BUS_IFACE "org.pind.Pind1.Manager"
 
+static inline void bus_error_freep(sd_bus_error *e)
+{
+	sd_bus_error_free(e);
+}
+#define _cleanup_bus_error_ __attribute__((cleanup(bus_error_freep)))
+
+static inline void bus_message_unrefp(sd_bus_message **m)
+{
+	sd_bus_message_unref(*m);
+}
+#define _cleanup_bus_message_ __attribute__((cleanup(bus_message_unrefp)))
+
 typedef struct Pind {
 	sd_bus *bus;    /* NULL: no bus (or --direct) */
 	bool reachable; /* the bus is there and org.pind.Pind1 has an owner */
@@ -53,3 +65,6 @@ int run_reserve(const Args *a, Pind *p);
 int run_release(const Args *a, Pind *p);
 int run_reload(const Args *a, Pind *p);
 int run_monitor(const Args *a, Pind *p);
+
+/* libvirt-hook GUEST OP SUBOP EXTRA (libvirt_hook.c). */
+int run_libvirt_hook(const Args *a, Pind *p);

@@ -36,6 +36,9 @@ static void usage(FILE *f)
 	    "                     reserve budget before a workload starts; prints\n"
 	    "                     'granted ID' (exit 0) or 'denied' (exit 1)\n"
 	    "  release ID         end a reservation\n"
+	    "  libvirt-hook GUEST OP SUBOP EXTRA\n"
+	    "                     libvirt's qemu hook (the domain XML on stdin): reserve at\n"
+	    "                     prepare, refuse what does not fit, release at release\n"
 	    "  reload             have pind re-read pind.conf and the unit files\n"
 	    "  monitor            follow pind's signals, one line each, until interrupted\n"
 	    "Reserve, release, reload and monitor need pind.\n"
@@ -50,6 +53,8 @@ static void usage(FILE *f)
 	    "  --runtime            set-property: until reboot (below /run)\n"
 	    "  --holder=UNIT        reserve: the unit whose usage takes the reservation over\n"
 	    "  --ttl=SPAN           reserve: end the reservation after SPAN (30s, 5min)\n"
+	    "  --layout=LAYOUT      libvirt-hook: systemd (scopes in slices) or cgroupfs\n"
+	    "                       (libvirt's own cgroups); default: systemd if machined runs\n"
 	    "  -h, --help           this text\n"
 	    "      --version        version\n"
 	    "For pinctl's own reading and writing (pind keeps its own):\n"
@@ -75,6 +80,7 @@ static int parse_args(int argc, char **argv, Args *a)
 		OPT_HOLDER,
 		OPT_TTL,
 		OPT_DIRECT,
+		OPT_LAYOUT,
 		OPT_VER
 	};
 	static const struct option opts[] = {
@@ -89,6 +95,7 @@ static int parse_args(int argc, char **argv, Args *a)
 	    {"holder", required_argument, NULL, OPT_HOLDER},
 	    {"ttl", required_argument, NULL, OPT_TTL},
 	    {"direct", no_argument, NULL, OPT_DIRECT}, /* hidden: never through pind */
+	    {"layout", required_argument, NULL, OPT_LAYOUT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VER},
 	    {},
@@ -96,7 +103,16 @@ static int parse_args(int argc, char **argv, Args *a)
 	int c;
 
 	*a = (Args){.legend = true, .root = "/", .proc_root = "/proc"};
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+	/* libvirt-hook takes libvirt's arguments as they come (a guest may be named
+	 * "--json"): options only before it */
+	int end = argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "libvirt-hook") == 0) {
+			end = i + 1;
+			break;
+		} else if (argv[i][0] != '-')
+			break;
+	while ((c = getopt_long(end, argv, "h", opts, NULL)) >= 0) {
 		switch (c) {
 		case OPT_JSON:
 			a->json = true;
@@ -142,6 +158,15 @@ static int parse_args(int argc, char **argv, Args *a)
 		case OPT_DIRECT:
 			a->direct = true;
 			break;
+		case OPT_LAYOUT:
+			if (strcmp(optarg, "systemd") != 0 && strcmp(optarg, "cgroupfs") != 0) {
+				fprintf(stderr,
+					"pinctl: --layout=%s: expected systemd or cgroupfs\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->layout = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
@@ -159,12 +184,16 @@ static int parse_args(int argc, char **argv, Args *a)
 	a->command = argv[optind];
 	a->args = argv + optind + 1;
 	a->n_args = (size_t)(argc - optind - 1);
+	if (a->layout && strcmp(a->command, "libvirt-hook") != 0) {
+		fprintf(stderr, "pinctl: --layout is an option of libvirt-hook\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
 static const char *const commands[] = {
-    "status", "list",    "ps",      "set-property", "freeze",
-    "thaw",   "reserve", "release", "reload",       "monitor",
+    "status",  "list",    "ps",     "set-property", "freeze",       "thaw",
+    "reserve", "release", "reload", "monitor",      "libvirt-hook",
 };
 
 static bool is(const Args *a, const char *command)
@@ -187,6 +216,8 @@ static int run(const Args *a, Pind *p)
 		return run_release(a, p);
 	if (is(a, "reload"))
 		return run_reload(a, p);
+	if (is(a, "libvirt-hook"))
+		return run_libvirt_hook(a, p);
 	return run_monitor(a, p);
 }
 

@@ -22,6 +22,7 @@ typedef struct Args {
 	bool direct;             /* --direct: not through pind, even when it runs */
 	const char *holder;      /* reserve --holder */
 	const char *ttl;         /* reserve --ttl, unparsed */
+	const char *layout;      /* libvirt-hook --layout: systemd, cgroupfs; NULL: ask */
 	const char *root;        /* --root; "/" when not given */
 	const char *cgroup_root; /* --cgroup-root; NULL: CgroupRoot= (pinctl_cgroup_root()) */
 	const char *proc_root;

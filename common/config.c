@@ -145,6 +145,16 @@ static int daemon_key(Parse *p, const char *key, const char *value)
 	return 1;
 }
 
+static int libvirt_key(Parse *p, const char *key, const char *value)
+{
+	if (strcmp(key, "IfUnreachable") != 0)
+		return fail(p, "unknown key '%s' in [Libvirt]", key);
+	if (strcmp(value, "allow") != 0 && strcmp(value, "refuse") != 0)
+		return fail(p, "%s: invalid value '%s' (allow or refuse)", key, value);
+	p->c.libvirt_refuse_unreachable = strcmp(value, "refuse") == 0;
+	return 1;
+}
+
 static int budget_key(Parse *p, const char *key, const char *value)
 {
 	BudgetSpec *b = p->budget;
@@ -228,7 +238,9 @@ static int handler(void *userdata, const IniLine *where, const char *section, co
 			v[--l] = 0;
 	}
 	if (section[0] == 0)
-		return fail(p, "%s: outside any section (expected [Daemon] or [Budget NAME])", key);
+		return fail(
+		    p, "%s: outside any section (expected [Daemon], [Budget NAME] or [Libvirt])",
+		    key);
 	bool new_section = !p->last_section || strcmp(p->last_section, section) != 0;
 	if (new_section) {
 		free(p->last_section);
@@ -237,12 +249,16 @@ static int handler(void *userdata, const IniLine *where, const char *section, co
 		if (strncmp(section, BUDGET_PREFIX, strlen(BUDGET_PREFIX)) == 0) {
 			if (!open_budget(p, section, section + strlen(BUDGET_PREFIX)))
 				return 0;
-		} else if (strcmp(section, "Daemon") != 0)
-			return fail(p, "unknown section [%s] (expected [Daemon] or [Budget NAME])",
+		} else if (strcmp(section, "Daemon") != 0 && strcmp(section, "Libvirt") != 0)
+			return fail(p,
+				    "unknown section [%s] (expected [Daemon], [Budget NAME] or "
+				    "[Libvirt])",
 				    section);
 	}
 	if (p->budget)
 		return budget_key(p, key, v);
+	if (strcmp(section, "Libvirt") == 0)
+		return libvirt_key(p, key, v);
 	return daemon_key(p, key, v);
 }
 

@@ -33,6 +33,9 @@ typedef struct Config {
 	char *cgroup_root; /* NULL (pind --user only): the user manager's own cgroup */
 	char **protected;  /* NULL-terminated unit names */
 	char *state_file;
+	/* [Libvirt] IfUnreachable=: the hook refuses a guest that needs a reservation when
+	 * pind cannot be asked (default: it allows it, and says so) */
+	bool libvirt_refuse_unreachable;
 	BudgetSpec *budgets;
 	size_t n_budgets;
 } Config;

@@ -15,13 +15,18 @@ _pinctl() {
 	local cur prev words cword
 	_init_completion -s -n = || return
 
-	local commands='status list ps set-property freeze thaw reserve release reload monitor'
+	local commands='status list ps set-property freeze thaw reserve release reload monitor
+		libvirt-hook'
 	local options='--json --no-legend --user --runtime --holder= --ttl= --root=
-		--cgroup-root= --proc-root= --scanner= --help --version'
+		--cgroup-root= --proc-root= --scanner= --layout= --help --version'
 
 	case $prev in
 	--scanner)
 		COMPREPLY=($(compgen -W 'auto bpf procfs' -- "$cur"))
+		return
+		;;
+	--layout)
+		COMPREPLY=($(compgen -W 'systemd cgroupfs' -- "$cur"))
 		return
 		;;
 	--root | --proc-root)
@@ -41,7 +46,7 @@ _pinctl() {
 	local i cmd= nargs=0
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--scanner | --root | --proc-root | --holder | --cgroup-root | --ttl) ((i++)) ;;
+		--scanner | --root | --proc-root | --holder | --cgroup-root | --ttl | --layout) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then cmd=${words[i]}; else ((nargs++)); fi

@@ -32,9 +32,10 @@ complete_line() {
 words() { printf '%s\n' "$@" | sort; }
 
 check_eq "a command" "$(words status)" "$(complete_line "pinctl sta")"
-check_eq "every command" "$(words freeze list monitor ps release reload reserve set-property status thaw)" \
+check_eq "every command" "$(words freeze libvirt-hook list monitor ps release reload reserve set-property status thaw)" \
 	"$(complete_line "pinctl ")"
 check_eq "an option" "$(words --no-legend)" "$(complete_line "pinctl --no")"
+check_eq "--layout's values" "$(words cgroupfs systemd)" "$(complete_line "pinctl --layout ")"
 check_eq "--scanner's values" "$(words auto bpf procfs)" "$(complete_line "pinctl --scanner ")"
 check_eq "names for status, quoted for the shell" "$(words machine.slice 'machine-qemu\\x2d1\\x2dvm1.scope')" \
 	"$(complete_line "pinctl status ")"

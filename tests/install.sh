@@ -39,12 +39,14 @@ expected=$(printf '%s\n' \
 	"$SERVICEDIR/org.pind.Pind1.service" \
 	"$ACTIONDIR/org.pind.Pind1.policy" \
 	"$PREFIX/$DATADIR/doc/pind/examples/pind.conf" \
-	"$COMPLETIONDIR/pinctl" $mans | sed 's|//*|/|g' | sort)
+	"$COMPLETIONDIR/pinctl" \
+	"/etc/libvirt/hooks/qemu.d/pind" $mans | sed 's|//*|/|g' | sort)
 check_eq "the installed files" "$expected" "$(cd "$DEST" && find . -type f -o -type l | sed 's|^\.||' | sort)"
-for b in "$PREFIX/$SBINDIR/pind" "$PREFIX/$BINDIR/pinctl"; do
+for b in "$PREFIX/$SBINDIR/pind" "$PREFIX/$BINDIR/pinctl" /etc/libvirt/hooks/qemu.d/pind; do
 	[ -x "$DEST$b" ] && ok "$b is executable" || not_ok "$b is not executable"
 done
 
+check_eq "the libvirt hook is contrib/libvirt/qemu" "" "$(cmp "$DEST/etc/libvirt/hooks/qemu.d/pind" "$(dirname "$0")/../contrib/libvirt/qemu")"
 U=$DEST$UNITDIR/pind.service
 check_eq "the unit starts the installed pind" "ExecStart=$PREFIX/$SBINDIR/pind" "$(grep '^ExecStart=' "$U")"
 check_grep "the unit is Type=notify" '^Type=notify$' "$U"
