@@ -150,9 +150,7 @@ static int unreachable(Hook *h, uint64_t bytes, const char *group)
 	if (asprintf(&path, "%s/etc/pind/pind.conf",
 		     strcmp(h->a->root, "/") == 0 ? "" : h->a->root) < 0)
 		return EXIT_FAIL;
-	int r = config_defaults(false, &c);
-	if (r >= 0)
-		r = config_load(path, false, 0, &c, &problem);
+	int r = config_load(path, false, 0, &c, &problem);
 	bool refuse = r >= 0 && c.libvirt_refuse_unreachable;
 	if (r < 0)
 		say(LOG_WARNING, h->g.name, "%s, so IfUnreachable= is not known: allow",

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -23,6 +24,7 @@
 
 #define MESSAGE_ID_BUDGET "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a01"
 #define MESSAGE_ID_RELOAD "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a02"
+#define MESSAGE_ID_RESERV "7a1c0d4e5b2f4c7e9d3a6b8c1e2f3a03"
 
 const char *daemon_cgroup_root(const Daemon *d)
 {
@@ -49,10 +51,13 @@ static void log_budget(const Budget *b, const char *verb)
 	snprintf(field_unit, sizeof(field_unit), "PIND_UNIT=%s", b->name);
 	snprintf(field_max, sizeof(field_max), "PIND_MAX=%" PRIu64, b->max);
 	const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_BUDGET, field_unit, field_max, NULL};
-	log_struct(LOG_INFO, fields, "budget %s %s: PinnedMemoryMax=%s (%s) from %s, action %s%s%s",
+	log_struct(LOG_INFO, fields,
+		   "budget %s %s: PinnedMemoryMax=%s (%s) from %s, action %s%s%s, target %s%s%s",
 		   b->name, verb, b->max_text, format_bytes(size, sizeof(size), b->max),
 		   b->max_source, action_to_string(b->action), b->action_source ? " from " : "",
-		   b->action_source ? b->action_source : " (DefaultAction=)");
+		   b->action_source ? b->action_source : " (DefaultAction=)",
+		   target_to_string(b->target), b->target_source ? " from " : "",
+		   b->target_source ? b->target_source : " ([Daemon] Target=)");
 }
 
 /* Logs what changed between two budget sets. */
@@ -62,7 +67,7 @@ static void log_budget_changes(const BudgetSet *old, const BudgetSet *new)
 		const Budget *b = &new->budgets[i], *o = budgets_find(old, b->name);
 		if (!o)
 			log_budget(b, "set");
-		else if (o->max != b->max || o->action != b->action ||
+		else if (o->max != b->max || o->action != b->action || o->target != b->target ||
 			 strcmp(o->max_source, b->max_source) != 0)
 			log_budget(b, "changed");
 	}
@@ -81,14 +86,46 @@ uint64_t now_realtime_usec(void)
 	return clock_usec(CLOCK_REALTIME);
 }
 
+void daemon_log_reservation(int priority, const char *event, const Reservation *r,
+			    const char *budget, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL, *f_event = NULL, *f_id = NULL, *f_group = NULL,
+			    *f_holder = NULL, *f_bytes = NULL, *f_unit = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (asprintf(&f_event, "PIND_RESERVATION_EVENT=%s", event) < 0 ||
+	    asprintf(&f_id, "PIND_RESERVATION=%s", r->id ? r->id : "") < 0 ||
+	    asprintf(&f_group, "PIND_GROUP=%s", r->group) < 0 ||
+	    asprintf(&f_holder, "PIND_HOLDER=%s", r->holder ? r->holder : "") < 0 ||
+	    asprintf(&f_bytes, "PIND_BYTES=%" PRIu64, r->bytes) < 0 ||
+	    asprintf(&f_unit, "PIND_UNIT=%s", budget ? budget : "") < 0 || !msg) {
+		log_msg(priority, "%s", msg ? msg : fmt);
+		return;
+	}
+	const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_RESERV,
+				f_event,
+				f_id,
+				f_group,
+				f_holder,
+				f_bytes,
+				f_unit,
+				NULL};
+	log_struct(priority, fields, "%s", msg);
+}
+
 static void reservation_ended(const Reservation *r, const char *why, void *userdata)
 {
 	char size[FORMAT_BYTES_MAX];
 
 	(void)userdata;
-	log_msg(LOG_INFO, "reservation %s of %s in %s%s%s ended: %s", r->id,
-		format_bytes(size, sizeof(size), r->bytes), r->group, r->holder ? " for " : "",
-		r->holder ? r->holder : "", why);
+	daemon_log_reservation(LOG_INFO, "ended", r, NULL,
+			       "reservation %s of %s in %s%s%s ended: %s", r->id,
+			       format_bytes(size, sizeof(size), r->bytes), r->group,
+			       r->holder ? " for " : "", r->holder ? r->holder : "", why);
 }
 
 /* Writes StateFile when what pind holds changed. */

@@ -81,5 +81,11 @@ void daemon_unit_stopping(const char *unit, bool stopping, const char *cgroup, v
 
 const char *daemon_cgroup_root(const Daemon *d);
 
+/* A reservation's event (granted, denied, released, ended) for the journal, with
+ * PIND_RESERVATION, PIND_GROUP, PIND_HOLDER, PIND_BYTES and PIND_UNIT (the budget). */
+void daemon_log_reservation(int priority, const char *event, const Reservation *r,
+			    const char *budget, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 uint64_t now_usec(void);          /* CLOCK_MONOTONIC */
 uint64_t now_realtime_usec(void); /* CLOCK_REALTIME */

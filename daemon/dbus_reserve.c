@@ -46,10 +46,14 @@ static int reserve(Bus *b, sd_bus_message *m, Grant *g, char **id_copy, sd_bus_e
 	format_bytes(max, sizeof(max), g->a.budget->max);
 	g->granted = bytes <= g->a.available;
 	if (!g->granted) {
-		log_msg(LOG_NOTICE,
-			"reservation of %s in %s%s%s denied: %s has %s used + %s reserved of %s",
-			want, name, holder[0] ? " for " : "", holder, g->a.budget->name, used,
-			format_bytes(held, sizeof(held), g->a.reserved), max);
+		Reservation asked = {.group = (char *)name,
+				     .holder = holder[0] ? (char *)holder : NULL,
+				     .bytes = bytes};
+		daemon_log_reservation(
+		    LOG_NOTICE, "denied", &asked, g->a.budget->name,
+		    "reservation of %s in %s%s%s denied: %s has %s used + %s reserved of %s", want,
+		    name, holder[0] ? " for " : "", holder, g->a.budget->name, used,
+		    format_bytes(held, sizeof(held), g->a.reserved), max);
 		g->id = "";
 		return 0;
 	}
@@ -60,9 +64,11 @@ static int reserve(Bus *b, sd_bus_message *m, Grant *g, char **id_copy, sd_bus_e
 	g->a.reserved = g->a.reserved + bytes < bytes ? UINT64_MAX : g->a.reserved + bytes;
 	if (g->a.available != UINT64_MAX)
 		g->a.available -= bytes;
-	log_msg(LOG_INFO, "reserved %s in %s as %s%s%s: %s has %s used + %s reserved of %s", want,
-		name, id, holder[0] ? " for " : "", holder, g->a.budget->name, used,
-		format_bytes(held, sizeof(held), g->a.reserved), max);
+	daemon_log_reservation(LOG_INFO, "granted", &d->reservations.v[d->reservations.n - 1],
+			       g->a.budget->name,
+			       "reserved %s in %s as %s%s%s: %s has %s used + %s reserved of %s",
+			       want, name, id, holder[0] ? " for " : "", holder, g->a.budget->name,
+			       used, format_bytes(held, sizeof(held), g->a.reserved), max);
 	/* the scan may end it at once (the holder pins it all) */
 	g->id = *id_copy = strdup(id);
 	if (!g->id)
@@ -113,10 +119,19 @@ int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return r;
 	if ((r = check_access(b, m, error)) < 0)
 		return r;
-	if (reservations_release(&b->d->reservations, id) < 0)
+	const Reservation *rv = NULL;
+	for (size_t i = 0; i < b->d->reservations.n; i++)
+		if (strcmp(b->d->reservations.v[i].id, id) == 0)
+			rv = &b->d->reservations.v[i];
+	if (!rv)
 		return sd_bus_error_setf(error, ERR_ARGS, "No reservation '%.64s'", id);
-	log_msg(LOG_INFO, "reservation %s released (D-Bus, by %s)", id,
-		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+	char size[FORMAT_BYTES_MAX];
+	daemon_log_reservation(LOG_INFO, "released", rv, NULL,
+			       "reservation %s of %s in %s%s%s released (D-Bus, by %s)", id,
+			       format_bytes(size, sizeof(size), rv->bytes), rv->group,
+			       rv->holder ? " for " : "", rv->holder ? rv->holder : "",
+			       sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+	reservations_release(&b->d->reservations, id);
 	daemon_scan(b->d);
 	return sd_bus_reply_method_return(m, NULL);
 }

@@ -56,6 +56,17 @@ hook_ok() { # WHAT GUEST OP SUBOP XML
 		not_ok "$what: exit $rc: $(cat "$TEST_TMP/hook.err")"
 	fi
 }
+# wait_eq WHAT WANT COMMAND...: until the command prints WANT (pind scans every 100 ms)
+wait_eq() {
+	local what=$1 want=$2 got
+	shift 2
+	for _ in $(seq 100); do
+		got=$("$@")
+		[ "$got" = "$want" ] && break
+		sleep 0.05
+	done
+	check_eq "$what" "$want" "$got"
+}
 reservations() { bc ListReservations | jq -c '[.data[0][] | [.[1], .[2], .[3], .[4]]]'; }
 pin_reserved() { bc GetBudget s "$1" | jq -c '.data[0] | [.[2], .[3]]'; }
 frozen() { awk '$1 == "frozen" { print $2 }' "$1/cgroup.events"; }
@@ -96,6 +107,8 @@ check_eq "vm3: one line on stderr, libvirt shows it" \
 	"pind: vm3 needs 1.0G pinned in /machine: 0B used + 96.0M reserved of 200.0M" "$(cat "$TEST_TMP/hook.err")"
 wait_log "reservation of 1\.0G in /machine/pinned\.partition for /machine/pinned\.partition/qemu-3-vm3\.libvirt-qemu denied: /machine has 0B used \+ 96\.0M reserved of 200\.0M" &&
 	ok "pind logged the denial with the figures" || not_ok "denial not logged: $(tail -3 "$log")"
+check_grep "with the journal fields of a reservation" \
+	'denied: .*PIND_RESERVATION_EVENT=denied PIND_RESERVATION= PIND_GROUP=/machine/pinned\.partition PIND_HOLDER=/machine/pinned\.partition/qemu-3-vm3\.libvirt-qemu PIND_BYTES=1073741824 PIND_UNIT=/machine' "$log"
 hook_ok "vm3 stopped end (libvirt calls it after the refusal)" vm3 stopped end "$data/vm3-stopped-end.xml"
 hook_ok "vm3 release end" vm3 release end "$data/vm3-release-end.xml"
 check_eq "vm2's reservation untouched by vm3's release" 1 "$(reservations | jq length)"
@@ -104,13 +117,11 @@ check_eq "vm2's reservation untouched by vm3's release" 1 "$(reservations | jq l
 guest=$TEST_CG_DIR/machine/qemu-6-vm2.libvirt-qemu
 mkdir -p "$guest/emulator"
 start_pinhog q1 machine/qemu-6-vm2.libvirt-qemu --name qemu-vm2 --lock 20M 40M || exit 1
-sleep 0.4
-check_eq "60M pinned: 36M of the reservation still counts, nothing twice" \
-	"[[\"/machine\",\"/machine/qemu-6-vm2.libvirt-qemu\",$((96 * MiB)),$((36 * MiB))]]" "$(reservations)"
+wait_eq "60M pinned: 36M of the reservation still counts, nothing twice" \
+	"[[\"/machine\",\"/machine/qemu-6-vm2.libvirt-qemu\",$((96 * MiB)),$((36 * MiB))]]" reservations
 check_eq "the budget: 60M used + 36M reserved" "[$((60 * MiB)),$((36 * MiB))]" "$(pin_reserved /machine)"
 start_pinhog q2 machine/qemu-6-vm2.libvirt-qemu/emulator --name qemu-vm2-2 40M || exit 1
-sleep 0.4
-check_eq "100M pinned: the reservation is all usage now, and ended" "[]" "$(reservations)"
+wait_eq "100M pinned: the reservation is all usage now, and ended" "[]" reservations
 check_eq "the budget: 100M used, nothing reserved" "[$((100 * MiB)),0]" "$(pin_reserved /machine)"
 wait_log "reservation r[0-9]+ of 96\.0M in /machine for /machine/qemu-6-vm2\.libvirt-qemu ended: its holder pins all of it now" &&
 	ok "its end is logged with the reason" || not_ok "end not logged"
@@ -166,9 +177,8 @@ check_eq "systemd: vm3 in machine-pinned.slice refused by machine.slice's budget
 	"1 pind: vm3 needs 1.0G pinned in machine.slice: 0B used + 96.0M reserved of 200.0M" "$rc $(cat "$TEST_TMP/hook.err")"
 scope=$TEST_CG_DIR/machine.slice/machine-qemu\\x2d6\\x2dvm2.scope
 start_pinhog q3 "machine.slice/machine-qemu\\x2d6\\x2dvm2.scope/libvirt" --name qemu-vm2 96M || exit 1
-sleep 0.4
-check_eq "systemd: QEMU pinned it all, the reservation became usage" "[] [$((96 * MiB)),0]" \
-	"$(reservations) $(pin_reserved machine.slice)"
+both() { echo "$(reservations) $(pin_reserved machine.slice)"; }
+wait_eq "systemd: QEMU pinned it all, the reservation became usage" "[] [$((96 * MiB)),0]" both
 shook vm2 release end "$data/vm2-release-end.xml"
 check_eq "systemd: release end" 0 "$rc"
 kill_cg "$scope"
@@ -176,7 +186,9 @@ kill_cg "$scope"
 # ===== no hook: a newcomer crosses the budget; only it pays =====
 running=$TEST_CG_DIR/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope
 newcomer=$TEST_CG_DIR/machine.slice/machine-qemu\\x2d2\\x2dvm2.scope
-acted() { if wait_log "$1"; then ok "$2"; else not_ok "$2: /$1/ not logged"; tail -5 "$log" | sed 's/^/    /'; fi; }
+# the procfs scanner sees a process that moved itself into a cgroup (as QEMU is moved into
+# its scope) when it re-reads the budgeted cgroups, every 10 s; bpf sees it at once
+acted() { if wait_log "$1" 15; then ok "$2"; else not_ok "$2: /$1/ not logged"; tail -5 "$log" | sed 's/^/    /'; fi; }
 alive() { kill -0 "$1" 2>/dev/null && echo alive || echo gone; }
 for action in freeze signal kill; do
 	stop_pind
