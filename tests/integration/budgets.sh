@@ -137,7 +137,7 @@ check_grep "start-up refusal names file, line and key" "refusing to start: $root
 shipped=$(dirname "$0")/../../conf/pind.conf
 mkdir -p "$TEST_TMP/shipped/etc/pind"
 sed 's/^#\([A-Z[]\)/\1/' "$shipped" >"$TEST_TMP/shipped/etc/pind/pind.conf"
-check_eq "every key of conf/pind.conf uncommented" 12 "$(grep -c '^[A-Z]' "$TEST_TMP/shipped/etc/pind/pind.conf")"
+check_eq "every key of conf/pind.conf uncommented" 15 "$(grep -c '^[A-Z]' "$TEST_TMP/shipped/etc/pind/pind.conf")"
 check_run "conf/pind.conf with every key parses" 0 "$PINCTL" --root="$TEST_TMP/shipped" list
 check_eq "its example budget" $((64 * 1024 * MiB)) \
 	"$("$PINCTL" --root="$TEST_TMP/shipped" list --json 2>/dev/null | jq '.budgets[0].max')"
