@@ -56,11 +56,13 @@ hook_ok() { # WHAT GUEST OP SUBOP XML
 		not_ok "$what: exit $rc: $(cat "$TEST_TMP/hook.err")"
 	fi
 }
-# wait_eq WHAT WANT COMMAND...: until the command prints WANT (pind scans every 100 ms)
+# wait_eq WHAT WANT COMMAND...: until the command prints WANT (pind scans every 100 ms;
+# the procfs scanner sees a process that moved itself into a cgroup at its re-read of
+# the budgeted cgroups, every 10 s)
 wait_eq() {
 	local what=$1 want=$2 got
 	shift 2
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		got=$("$@")
 		[ "$got" = "$want" ] && break
 		sleep 0.05
