@@ -67,19 +67,11 @@ static int on_probe_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	return 0;
 }
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* NameHasOwner, within PROBE_TIMEOUT_USEC. */
 static int probe(Pind *p, Probe *pr)
 {
 	sd_bus_slot *slot = NULL;
-	uint64_t deadline = now_usec() + PROBE_TIMEOUT_USEC;
+	uint64_t deadline = clock_usec(CLOCK_MONOTONIC) + PROBE_TIMEOUT_USEC;
 	int r = sd_bus_call_method_async(p->bus, &slot, "org.freedesktop.DBus",
 					 "/org/freedesktop/DBus", "org.freedesktop.DBus",
 					 "NameHasOwner", on_probe_reply, pr, "s", PIND_BUS_NAME);
@@ -88,7 +80,7 @@ static int probe(Pind *p, Probe *pr)
 		r = sd_bus_process(p->bus, NULL);
 		if (r != 0)
 			continue;
-		uint64_t n = now_usec();
+		uint64_t n = clock_usec(CLOCK_MONOTONIC);
 		r = n >= deadline ? -ETIMEDOUT : sd_bus_wait(p->bus, deadline - n);
 	}
 	sd_bus_slot_unref(slot);

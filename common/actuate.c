@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "actuate.h"
+#include "timespan.h"
 #include "macro.h"
 #include "procfs.h"
 
@@ -29,17 +30,9 @@
 #define KILL_INTERVAL_MSEC 20               /* between rounds of SIGKILL by hand */
 #define POLL_SLICE_MSEC    100              /* re-read at least this often while waiting */
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static uint64_t deadline_after(uint64_t usec)
 {
-	uint64_t now = now_usec();
+	uint64_t now = clock_usec(CLOCK_MONOTONIC);
 
 	return usec > UINT64_MAX - now ? UINT64_MAX : now + usec;
 }
@@ -100,7 +93,7 @@ static int wait_line(int fd, const char *line, uint64_t deadline, int max_ms)
 		int r = has_line(fd, line);
 		if (r != 0)
 			return r < 0 ? r : 0;
-		uint64_t now = now_usec();
+		uint64_t now = clock_usec(CLOCK_MONOTONIC);
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		uint64_t left = (deadline - now + 999) / 1000;
@@ -385,7 +378,7 @@ int cg_kill(const CgLayout *l, const char *proc_root, const char *cgroup)
 		r = v2 ? has_line(efd, "populated 0") : k.n == 0;
 		if (r != 0)
 			return r < 0 ? r : 0;
-		if (now_usec() >= deadline)
+		if (clock_usec(CLOCK_MONOTONIC) >= deadline)
 			return -ETIMEDOUT;
 		poll(NULL, 0, KILL_INTERVAL_MSEC);
 	}

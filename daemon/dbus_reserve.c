@@ -172,11 +172,10 @@ static int append_budget(Daemon *d, sd_bus_message *reply, const Budget *bu)
 
 	if (cg_tree_resolve(d->snap.tree, bu->name, &n) < 0)
 		n = NULL;
-	unsigned count = d->sources.config.count;
-	return sd_bus_message_append(
-	    reply, "(sstttss)", bu->name, n ? n->path : "", cg_usage(n, count),
-	    reservations_pending(&d->reservations, d->snap.tree, count, bu->name), bu->max,
-	    action_to_string(bu->action), target_to_string(bu->target));
+	/* reserved: as the last scan (which every Reserve and Release runs) counted it */
+	return sd_bus_message_append(reply, "(sstttss)", bu->name, n ? n->path : "",
+				     cg_usage(n, d->sources.config.count), bu->reserved, bu->max,
+				     action_to_string(bu->action), target_to_string(bu->target));
 }
 
 int method_list_budgets(sd_bus_message *m, void *userdata, sd_bus_error *error)
