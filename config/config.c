@@ -365,11 +365,3 @@ int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, ch
 	*ret = p.c;
 	return 0;
 }
-
-bool config_is_protected(const Config *c, const char *name)
-{
-	for (char **w = c->protected; w && *w; w++)
-		if (strcmp(*w, name) == 0)
-			return true;
-	return false;
-}

@@ -55,4 +55,3 @@ void config_done(Config *c);
 void budget_spec_done(BudgetSpec *b);
 
 /* The protected list contains name. */
-bool config_is_protected(const Config *c, const char *name);

@@ -131,6 +131,54 @@ static int parse_options(int argc, char **argv, Options *o)
 	return 0;
 }
 
+/* The event loop and what it watches; *ret_step names the step that failed. */
+static int setup_loop(Daemon *d, const char **ret_step)
+{
+	int r;
+
+	*ret_step = "creating the event loop";
+	r = sd_event_default(&d->event);
+	if (r < 0)
+		return r;
+	*ret_step = "enabling the watchdog"; /* WATCHDOG=1 when WatchdogSec= is set */
+	r = sd_event_set_watchdog(d->event, true);
+	if (r < 0)
+		return r;
+	*ret_step = "handling SIGTERM, SIGINT and SIGHUP";
+	if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+	    (r = sd_event_add_signal(d->event, NULL, SIGINT, NULL, NULL)) < 0 ||
+	    (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0)
+		return r;
+	*ret_step = "watching the configuration (inotify)";
+	r = watch_new(d->event, on_change, d, &d->watch);
+	if (r < 0)
+		return r;
+	r = watch_arm(d->watch, &d->sources.paths, d->sources.config_path);
+	if (r < 0)
+		return r;
+	*ret_step = "opening the D-Bus API";
+	r = bus_open(d, &d->bus);
+	if (r < 0)
+		return r;
+	if (d->systemd) { /* its signals: a unit pind froze may be stopped */
+		*ret_step = "attaching the systemd connection to the event loop";
+		r = sd_bus_attach_event(d->systemd, d->event, SD_EVENT_PRIORITY_NORMAL);
+		if (r < 0)
+			return r;
+		if (sdwatch_start(d->systemd, daemon_unit_stopping, d) < 0)
+			log_msg(LOG_WARNING, "cannot follow the manager's units: pind does not "
+					     "learn when systemd stops a unit it froze");
+	}
+	/* accuracy 1 us: sd-event's default of 250 ms would turn ScanIntervalSec=200ms
+	 * into 250 ms, and 50ms into bursts */
+	*ret_step = "arming the scan timer";
+	r = sd_event_add_time_relative(d->event, &d->scan_timer, CLOCK_MONOTONIC, 0, 1,
+				       on_scan_timer, d);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(d->scan_timer, SD_EVENT_ON);
+}
+
 int main(int argc, char **argv)
 {
 	Daemon d = {};
@@ -164,34 +212,10 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	r = sd_event_default(&d.event);
-	if (r >= 0)
-		r = sd_event_set_watchdog(d.event, true); /* WATCHDOG=1 when WatchdogSec= is set */
-	if (r >= 0)
-		r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
-	if (r >= 0)
-		r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);
-	if (r >= 0)
-		r = sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d);
-	if (r >= 0)
-		r = watch_new(d.event, on_change, &d, &d.watch);
-	if (r >= 0)
-		r = watch_arm(d.watch, &d.sources.paths, d.sources.config_path);
-	if (r >= 0)
-		r = bus_open(&d, &d.bus);
-	if (r >= 0 && d.systemd) { /* its signals: a unit pind froze may be stopped */
-		r = sd_bus_attach_event(d.systemd, d.event, SD_EVENT_PRIORITY_NORMAL);
-		if (r >= 0 && sdwatch_start(d.systemd, daemon_unit_stopping, &d) < 0)
-			log_msg(LOG_WARNING, "cannot follow the manager's units: pind does not "
-					     "learn when systemd stops a unit it froze");
-	}
-	if (r >= 0)
-		r = sd_event_add_time_relative(d.event, &d.scan_timer, CLOCK_MONOTONIC, 0, 0,
-					       on_scan_timer, &d);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(d.scan_timer, SD_EVENT_ON);
+	const char *step = NULL;
+	r = setup_loop(&d, &step);
 	if (r < 0) {
-		log_msg(LOG_ERR, "setting up the event loop failed: %s", strerror(-r));
+		log_msg(LOG_ERR, "refusing to start: %s failed: %s", step, strerror(-r));
 		daemon_done(&d);
 		return 1;
 	}

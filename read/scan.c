@@ -42,18 +42,6 @@ int scanner_process_events(Scanner *s)
 	return s->ops->process_events ? s->ops->process_events(s) : 0;
 }
 
-const char *scan_resync_to_string(ScanResync r)
-{
-	static const char *const names[] = {
-	    [RESYNC_NONE] = "none",
-	    [RESYNC_SCOPE] = "budgeted subtrees changed",
-	    [RESYNC_LOST] = "process events lost",
-	    [RESYNC_PERIODIC] = "periodic",
-	    [RESYNC_ALWAYS] = "no process events",
-	};
-	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
-}
-
 void scanner_free(Scanner *s)
 {
 	s->ops->free(s);

@@ -111,14 +111,6 @@ int scanner_set_scope(Scanner *s, const char *const *cgroups, size_t n);
 int scanner_event_fd(Scanner *s);
 int scanner_process_events(Scanner *s);
 
-const char *scan_resync_to_string(ScanResync r);
-
 /* CLOCK_MONOTONIC in microseconds: what scan durations are measured in. */
 uint64_t scan_now_usec(void);
 void scanner_free(Scanner *s);
-
-static inline void scanner_freep(Scanner **s)
-{
-	if (*s)
-		scanner_free(*s);
-}

@@ -187,6 +187,20 @@ check_grep "BudgetExceeded carries usage and max" "uint64 $((56 * MiB))" "$TEST_
 check_grep "ActionTaken names the target" 'string "vm1.service"' "$TEST_TMP/monitor.txt"
 check_grep "ActionTaken carries the culprit's pid" "uint32 $vm1" "$TEST_TMP/monitor.txt"
 
+# --- the scan timer fires on time (sd-event's default accuracy would make 100ms 250ms) ---
+dbus-monitor --system "type='signal',sender='org.pind.Pind1',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" >"$TEST_TMP/scans.txt" 2>&1 &
+mon=$!
+track_pid $mon
+disown
+sleep 3
+kill $mon
+# the intervals between scans, in ms, from the signals' timestamps: the median is 100
+median=$(awk '/^signal time=/ { split($2, a, "="); t = a[2]; if (p) print int((t - p) * 1000 + 0.5); p = t }' "$TEST_TMP/scans.txt" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+n=$(grep -c '^signal time=' "$TEST_TMP/scans.txt")
+[ "${median:-0}" -ge 90 ] && [ "$median" -le 115 ] && [ "$n" -ge 15 ] &&
+	ok "ScanIntervalSec=100ms: a scan every ${median} ms ($n scans in 3 s)" ||
+	not_ok "ScanIntervalSec=100ms: median interval ${median:-?} ms, $n scans in 3 s"
+
 # --- SetAction through gdbus ---
 gdbus call --system --dest org.pind.Pind1 --object-path /org/pind/Pind1 --method $M.SetAction \
 	machine.slice log false >/dev/null && ok "gdbus SetAction" || not_ok "gdbus SetAction"
