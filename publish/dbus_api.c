@@ -11,6 +11,7 @@
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
+#include "polkit.h"
 #include "settings.h"
 #include "unitname.h"
 #include "view.h"
@@ -23,52 +24,11 @@
 
 /* --- access --- */
 
-/* Asks polkit, when it runs, whether the caller may manage pind. */
-static int polkit_allows(sd_bus *bus, sd_bus_message *m)
-{
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	int authorized = 0, challenge = 0;
-
-	if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus", "NameHasOwner", &error, &reply, "s",
-			       "org.freedesktop.PolicyKit1") < 0 ||
-	    sd_bus_message_read(reply, "b", &authorized) < 0 || !authorized) {
-		sd_bus_error_free(&error);
-		sd_bus_message_unref(reply);
-		return 0;
-	}
-	reply = sd_bus_message_unref(reply);
-	authorized = 0;
-	int r = sd_bus_call_method(bus, "org.freedesktop.PolicyKit1",
-				   "/org/freedesktop/PolicyKit1/Authority",
-				   "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
-				   &error, &reply, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
-				   "s", sd_bus_message_get_sender(m), POLKIT_ACTION, 0, 0, "");
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "(bb", &authorized, &challenge);
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
-	return r >= 0 && authorized;
-}
-
-/* Changing methods: uid 0, or what polkit allows; else AccessDenied. */
+/* Changing methods: 0 when the caller may, 1 while polkit is asked (the handler returns
+ * 1, handled for now, and runs again with the answer), else AccessDenied. */
 int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error)
 {
-	sd_bus_creds *creds = NULL;
-	uid_t uid = (uid_t)-1;
-
-	int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-	if (r >= 0)
-		r = sd_bus_creds_get_euid(creds, &uid);
-	sd_bus_creds_unref(creds);
-	if (r >= 0 && uid == 0)
-		return 0;
-	if (polkit_allows(b->bus, m))
-		return 0;
-	return sd_bus_error_setf(error, ERR_ACCESS,
-				 "Changing pind's budgets and groups needs root or the polkit "
-				 "action " POLKIT_ACTION);
+	return polkit_check(b->polkit, m, POLKIT_ACTION, error);
 }
 
 /* --- groups --- */
@@ -263,7 +223,7 @@ static int method_set_max(sd_bus_message *m, void *userdata, sd_bus_error *error
 	int r = sd_bus_message_read(m, "stb", &unit, &max, &runtime);
 	if (r < 0)
 		return r;
-	if ((r = check_access(b, m, error)) < 0 || (r = check_name(unit, true, error)) < 0)
+	if ((r = check_access(b, m, error)) != 0 || (r = check_name(unit, true, error)) < 0)
 		return r;
 	if (max == 0 || (max > ABSURD_BYTES && max != UINT64_MAX))
 		return sd_bus_error_setf(error, ERR_VALUE,
@@ -289,7 +249,7 @@ static int method_set_action(sd_bus_message *m, void *userdata, sd_bus_error *er
 	int r = sd_bus_message_read(m, "ssb", &unit, &action, &runtime);
 	if (r < 0)
 		return r;
-	if ((r = check_access(b, m, error)) < 0 || (r = check_name(unit, true, error)) < 0)
+	if ((r = check_access(b, m, error)) != 0 || (r = check_name(unit, true, error)) < 0)
 		return r;
 	if (action_from_string(action, &a) < 0)
 		return sd_bus_error_setf(
@@ -322,7 +282,7 @@ static int method_freeze_thaw(sd_bus_message *m, Bus *b, bool freeze, sd_bus_err
 	int r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
-	if ((r = check_access(b, m, error)) < 0 || (r = group_cgroup(b, name, &n, error)) < 0)
+	if ((r = check_access(b, m, error)) != 0 || (r = group_cgroup(b, name, &n, error)) < 0)
 		return r;
 	r = freeze ? cg_manual_freeze(&b->d->layout, n->path)
 		   : cg_manual_thaw(&b->d->layout, n->path);
@@ -359,7 +319,7 @@ static int method_rescan(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	Bus *b = userdata;
 
 	int r = check_access(b, m, error);
-	if (r < 0)
+	if (r != 0)
 		return r;
 	daemon_scan(b->d);
 	return sd_bus_reply_method_return(m, NULL);
@@ -371,7 +331,7 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	_cleanup_free_ char *problem = NULL;
 
 	int r = check_access(b, m, error);
-	if (r < 0)
+	if (r != 0)
 		return r;
 	if (daemon_reload(b->d, &problem) < 0)
 		return sd_bus_error_setf(
@@ -493,7 +453,9 @@ int bus_open(Daemon *d, Bus **ret)
 		free(b);
 		return 0;
 	}
-	r = add_object(b->bus, b, &b->slot);
+	r = polkit_new(b->bus, &b->polkit);
+	if (r >= 0)
+		r = add_object(b->bus, b, &b->slot);
 	if (r >= 0)
 		r = sd_bus_request_name(b->bus, BUS_NAME, 0);
 	if (r >= 0)
@@ -514,6 +476,7 @@ Bus *bus_free(Bus *b)
 	if (!b)
 		return NULL;
 	sd_bus_slot_unref(b->slot);
+	b->polkit = polkit_free(b->polkit);
 	if (b->bus) {
 		sd_bus_detach_event(b->bus);
 		sd_bus_flush_close_unref(b->bus);

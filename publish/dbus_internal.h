@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "daemon.h"
+#include "polkit.h"
 
 /* Inside the D-Bus layer (dbus_api.c, dbus_reserve.c). */
 
@@ -18,9 +19,11 @@ struct Bus {
 	Daemon *d;
 	sd_bus *bus;
 	sd_bus_slot *slot;
+	Polkit *polkit;
 };
 
-/* Changing methods: uid 0, or what polkit allows; else AccessDenied. */
+/* Changing methods: 0 for uid 0 or what polkit allows; 1 while polkit is asked (return
+ * 1, handled for now: the method runs again with the answer); else AccessDenied. */
 int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error);
 /* A group name (unit_only: a unit name) fit to look up, else InvalidArgs. */
 int check_name(const char *name, bool unit_only, sd_bus_error *error);

@@ -28,7 +28,7 @@ static int reserve(Bus *b, sd_bus_message *m, Grant *g, char **id_copy, sd_bus_e
 	int r = sd_bus_message_read(m, "stst", &name, &bytes, &holder, &ttl);
 	if (r < 0)
 		return r;
-	if ((r = check_access(b, m, error)) < 0 || (r = check_name(name, false, error)) < 0)
+	if ((r = check_access(b, m, error)) != 0 || (r = check_name(name, false, error)) < 0)
 		return r;
 	if (holder[0] && (r = check_name(holder, false, error)) < 0)
 		return r;
@@ -83,7 +83,7 @@ int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	Grant g = {};
 
 	int r = reserve(b, m, &g, &id, error);
-	if (r < 0)
+	if (r != 0) /* an error, or polkit is asked */
 		return r;
 	if (g.granted)
 		daemon_scan(b->d); /* counts at once, and StateFile keeps it */
@@ -97,7 +97,7 @@ int method_reserve_detailed(sd_bus_message *m, void *userdata, sd_bus_error *err
 	Grant g = {};
 
 	int r = reserve(b, m, &g, &id, error);
-	if (r < 0)
+	if (r != 0) /* an error, or polkit is asked */
 		return r;
 	/* the scan rebuilds the budget set: keep what the reply needs */
 	if (!(budget = strdup(g.a.budget->name)))
@@ -117,7 +117,7 @@ int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	int r = sd_bus_message_read(m, "s", &id);
 	if (r < 0)
 		return r;
-	if ((r = check_access(b, m, error)) < 0)
+	if ((r = check_access(b, m, error)) != 0)
 		return r;
 	const Reservation *rv = NULL;
 	for (size_t i = 0; i < b->d->reservations.n; i++)

@@ -114,8 +114,9 @@ use_scanner() {
 	echo "# scanner: $SCANNER"
 }
 
-# start_system_bus SRC: a private system bus (a dbus-daemon with the system bus's default
-# policy and SRC/conf/org.pind.Pind1.conf) in $TEST_TMP, as DBUS_SYSTEM_BUS_ADDRESS.
+# start_system_bus SRC [XML]: a private system bus (a dbus-daemon with the system bus's
+# default policy, SRC/conf/org.pind.Pind1.conf and XML, more policy) in $TEST_TMP, as
+# DBUS_SYSTEM_BUS_ADDRESS.
 start_system_bus() {
 	chmod 755 "$TEST_TMP" # the bus socket must be reachable for the unprivileged caller
 
@@ -142,6 +143,7 @@ start_system_bus() {
 	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
 	  </policy>
 	  <include>$1/conf/org.pind.Pind1.conf</include>
+	  ${2:-}
 	</busconfig>
 	CONF
 	dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile >"$TEST_TMP/bus.log" 2>&1 &
