@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,71 +78,168 @@ static void report(int priority, const Decision *d, const char *action, int resu
 		   format_bytes(b, sizeof(b), d->max), culprit ? culprit : "", held ? held : "");
 }
 
-/* Through systemd where it can (it then knows the unit is frozen), else cgroupfs. */
-static int freeze_unit(const Enforcer *e, const Decision *d, bool freeze)
-{
-	_cleanup_free_ char *message = NULL;
+struct Pending {
+	Enforcer *e;
+	Pending *next;
+	Decision d;       /* moved from the caller's */
+	SdUnitCall *call; /* NULL while it waits behind an earlier one for the same cgroup */
+};
 
-	if (e->systemd && !*e->systemd_cannot_freeze && d->target_name &&
-	    unit_name_is_valid(d->target_name)) {
-		int r = sdunit_freeze(e->systemd, d->target_name, d->target, freeze, &message);
-		if (r >= 0) {
-			bool frozen;
-			if (cg_frozen(e->layout, d->target, &frozen) >= 0 && frozen == freeze)
-				return 0;
-		} else if (r == -EOPNOTSUPP) {
-			*e->systemd_cannot_freeze = true;
+static void report_freeze(const Decision *d, int r)
+{
+	const char *name = d->target_name ? d->target_name : d->target;
+
+	if (r == -EBUSY)
+		report(LOG_WARNING, d, "freeze", r, "left %s alone: frozen by someone else", name);
+	else if (r < 0)
+		report(LOG_ERR, d, "freeze", r, "freezing %s failed: %s", name, strerror(-r));
+	else
+		report(LOG_WARNING, d, "freeze", r, "froze %s", name);
+}
+
+/* 1: found thawed already (pinctl thaw, say); -ENOENT: found frozen without pind's mark,
+ * someone else's freeze now, left alone. Either way it is no longer pind's. */
+static int report_thaw(const Decision *d, int r)
+{
+	const char *name = d->target_name ? d->target_name : d->target;
+
+	if (r == 1)
+		report(LOG_NOTICE, d, "thaw", 0, "%s was thawed already", name);
+	else if (r == -ENOENT)
+		report(LOG_WARNING, d, "thaw", r,
+		       "left %s frozen: it no longer carries pind's mark", name);
+	else if (r < 0)
+		report(LOG_ERR, d, "thaw", r, "thawing %s failed: %s", name, strerror(-r));
+	else if (d->stopping)
+		report(LOG_NOTICE, d, "thaw", r, "thawed %s: systemd is stopping it", name);
+	else
+		report(LOG_NOTICE, d, "thaw", r, "thawed %s", name);
+	return r == 1 ? 0 : r;
+}
+
+/* After systemd's answer, or without systemd: cgroupfs where systemd did not do it; the
+ * mark follows the outcome. Returns the outcome, reported. */
+static int freeze_done(Enforcer *e, const Decision *d, int r, const char *message)
+{
+	bool freeze = d->kind == DECISION_FREEZE, frozen;
+
+	if (r >= 0 && cg_frozen(e->layout, d->target, &frozen) >= 0 && frozen == freeze)
+		r = 0;
+	else {
+		if (r == -EOPNOTSUPP && !e->systemd_cannot_freeze) {
+			e->systemd_cannot_freeze = true;
 			log_msg(LOG_NOTICE,
 				"systemd cannot freeze units here (%s); pind writes cgroup.freeze "
 				"itself",
 				message ? message : strerror(-r));
-		} else if (r != -ENOENT)
+		} else if (r < 0 && r != -ENOENT && r != -EOPNOTSUPP && r != -ENODEV)
 			log_msg(LOG_WARNING, "%s(%s) failed (%s); pind writes cgroup.freeze itself",
 				freeze ? "FreezeUnit" : "ThawUnit", d->target_name,
 				message ? message : strerror(-r));
+		r = cg_freeze(e->layout, d->target, freeze, FREEZE_TIMEOUT_USEC);
 	}
-	return cg_freeze(e->layout, d->target, freeze, FREEZE_TIMEOUT_USEC);
+	if (freeze && r < 0 && r != -ETIMEDOUT) /* a timed-out freeze stays requested */
+		cg_mark_remove(e->layout, d->target);
+	if (!freeze && r >= 0)
+		cg_mark_remove(e->layout, d->target);
+	return freeze ? (report_freeze(d, r), r) : report_thaw(d, r);
 }
 
-static int do_freeze(const Enforcer *e, const Decision *d)
+static void pending_start(Pending *p);
+
+static void on_manager(int result, const char *message, void *userdata)
+{
+	Pending *p = userdata, **pp;
+	Enforcer *e = p->e;
+
+	p->call = NULL; /* it frees itself */
+	int r = freeze_done(e, &p->d, result, message);
+	for (pp = &e->pending; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	e->done(&p->d, r, e->userdata);
+	/* the next one waiting for this cgroup */
+	for (Pending *q = e->pending; q; q = q->next)
+		if (!q->call && strcmp(q->d.target, p->d.target) == 0) {
+			pending_start(q);
+			break;
+		}
+	decisions_free_one(&p->d);
+	free(p);
+}
+
+static void pending_start(Pending *p)
+{
+	int r = sdunit_freeze_async(p->e->systemd, p->d.target_name, p->d.target,
+				    p->d.kind == DECISION_FREEZE, on_manager, p, &p->call);
+	if (r < 0)
+		on_manager(-ENODEV, strerror(-r), p);
+}
+
+/* Through systemd where it can (it then knows the unit is frozen), without waiting for
+ * it: ENFORCE_PENDING, and *d is the enforcer's. Else cgroupfs, at once. */
+static int freeze_unit(Enforcer *e, Decision *d)
+{
+	if (!e->systemd || e->systemd_cannot_freeze || !d->target_name ||
+	    !unit_name_is_valid(d->target_name) || !e->done)
+		return freeze_done(e, d, -ENODEV, NULL);
+	Pending *p = calloc(1, sizeof(*p)), **pp;
+	if (!p)
+		return freeze_done(e, d, -ENODEV, NULL);
+	*p = (Pending){.e = e, .d = *d};
+	bool behind = false;
+	for (pp = &e->pending; *pp; pp = &(*pp)->next)
+		behind = behind || strcmp((*pp)->d.target, d->target) == 0;
+	if (!behind &&
+	    sdunit_freeze_async(e->systemd, d->target_name, d->target, d->kind == DECISION_FREEZE,
+				on_manager, p, &p->call) < 0) {
+		free(p); /* d still owns its strings */
+		return freeze_done(e, d, -ENODEV, NULL);
+	}
+	d->budget = d->target = d->target_name = d->suspect = NULL;
+	*pp = p;
+	return ENFORCE_PENDING;
+}
+
+static int do_freeze(Enforcer *e, Decision *d)
 {
 	_cleanup_free_ char *mark = NULL;
 	bool frozen = false;
 
 	int r = cg_frozen(e->layout, d->target, &frozen);
 	if (r >= 0 && frozen && cg_mark_get(e->layout, d->target, &mark) < 0)
-		return -EBUSY; /* frozen by someone else: not pind's to freeze, nor to thaw */
-	r = cg_mark_set(e->layout, d->target, d->budget);
-	if (r < 0 && r != -EOPNOTSUPP)
-		return r;
-	r = freeze_unit(e, d, true);
-	if (r < 0 && r != -ETIMEDOUT) /* a timed-out freeze stays requested: still pind's */
-		cg_mark_remove(e->layout, d->target);
+		r = -EBUSY; /* frozen by someone else: not pind's to freeze, nor to thaw */
+	else if ((r = cg_mark_set(e->layout, d->target, d->budget)) >= 0 || r == -EOPNOTSUPP)
+		return freeze_unit(e, d);
+	report_freeze(d, r);
 	return r;
 }
 
-/* 0 thawed; 1 found thawed already (pinctl thaw, say); -ENOENT found frozen without
- * pind's mark: someone else's freeze now, left alone. Either way it is no longer pind's. */
-static int do_thaw(const Enforcer *e, const Decision *d)
+static int do_thaw(Enforcer *e, Decision *d)
 {
 	_cleanup_free_ char *mark = NULL;
 	bool frozen = true;
 
 	int r = cg_mark_get(e->layout, d->target, &mark);
-	if (r == -ENODATA) {
-		if (cg_frozen(e->layout, d->target, &frozen) >= 0 && !frozen)
-			return 1;
-		return -ENOENT;
-	}
-	if (r < 0 && r != -EOPNOTSUPP)
-		return r;
-	r = freeze_unit(e, d, false);
-	if (r >= 0)
-		cg_mark_remove(e->layout, d->target);
-	return r;
+	if (r == -ENODATA)
+		r = cg_frozen(e->layout, d->target, &frozen) >= 0 && !frozen ? 1 : -ENOENT;
+	else if (r >= 0 || r == -EOPNOTSUPP)
+		return freeze_unit(e, d);
+	return report_thaw(d, r);
 }
 
-int enforce(const Enforcer *e, const Decision *d)
+void enforcer_done(Enforcer *e)
+{
+	while (e->pending) {
+		Pending *p = e->pending;
+		e->pending = p->next;
+		sdunit_call_free(p->call);
+		decisions_free_one(&p->d);
+		free(p);
+	}
+}
+
+int enforce(Enforcer *e, Decision *d)
 {
 	const char *name = d->target_name ? d->target_name : d->target;
 	int r = 0;
@@ -162,30 +260,9 @@ int enforce(const Enforcer *e, const Decision *d)
 		       "pind's own cgroup, the root)");
 		return 0;
 	case DECISION_FREEZE:
-		r = do_freeze(e, d);
-		if (r == -EBUSY)
-			report(LOG_WARNING, d, "freeze", r, "left %s alone: frozen by someone else",
-			       name);
-		else if (r < 0)
-			report(LOG_ERR, d, "freeze", r, "freezing %s failed: %s", name,
-			       strerror(-r));
-		else
-			report(LOG_WARNING, d, "freeze", r, "froze %s", name);
-		return r;
+		return do_freeze(e, d);
 	case DECISION_THAW:
-		r = do_thaw(e, d);
-		if (r == 1)
-			report(LOG_NOTICE, d, "thaw", 0, "%s was thawed already", name);
-		else if (r == -ENOENT)
-			report(LOG_WARNING, d, "thaw", r,
-			       "left %s frozen: it no longer carries pind's mark", name);
-		else if (r < 0)
-			report(LOG_ERR, d, "thaw", r, "thawing %s failed: %s", name, strerror(-r));
-		else if (d->stopping)
-			report(LOG_NOTICE, d, "thaw", r, "thawed %s: systemd is stopping it", name);
-		else
-			report(LOG_NOTICE, d, "thaw", r, "thawed %s", name);
-		return r == 1 ? 0 : r;
+		return do_thaw(e, d);
 	case DECISION_SIGNAL: {
 		const char *sig = sigabbrev_np(d->signal);
 		r = proc_signal(e->proc_root, d->pid, d->starttime, d->signal);

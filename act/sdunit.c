@@ -43,62 +43,111 @@ int sdunit_interface(const char *unit, char **ret)
 		   : 0;
 }
 
-/* The manager's unit of that name is the one in cgroup: a unit of the same name elsewhere
- * (another manager's, or a test's look-alike below CgroupRoot) is never touched. */
-static int unit_has_cgroup(sd_bus *bus, const char *unit, const char *cgroup)
-{
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *path;
-	_cleanup_free_ char *cg = NULL, *iface = NULL;
+struct SdUnitCall {
+	sd_bus *bus;
+	sd_bus_slot *slot;
+	char *unit, *cgroup;
+	bool freeze;
+	sdunit_fn fn;
+	void *userdata;
+};
 
-	int r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-				   "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply,
-				   "s", unit);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "o", &path);
-	if (r >= 0)
-		r = sdunit_interface(unit, &iface);
-	if (r >= 0)
-		r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, iface,
-					       "ControlGroup", &error, &cg);
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
-	if (r < 0)
-		return -ENOENT;
-	return strcmp(cg, cgroup) == 0 ? 0 : -ENOENT;
+void sdunit_call_free(SdUnitCall *c)
+{
+	if (!c)
+		return;
+	sd_bus_slot_unref(c->slot);
+	sd_bus_unref(c->bus);
+	free(c->unit);
+	free(c->cgroup);
+	free(c);
 }
 
-int sdunit_freeze(sd_bus *bus, const char *unit, const char *cgroup, bool freeze,
-		  char **ret_message)
+/* The manager's answer as an errno: -ENOENT no such unit (or inactive), -EOPNOTSUPP it
+ * cannot freeze here (systemd < 246, cgroup v1 or hybrid, where it says so). */
+static int manager_errno(const sd_bus_error *e, int r)
 {
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL, *reply = NULL;
-
-	if (ret_message)
-		*ret_message = NULL;
-	if (!strrchr(unit, '.') || unit_has_cgroup(bus, unit, cgroup) < 0)
+	if (sd_bus_error_has_names(e, "org.freedesktop.systemd1.NoSuchUnit",
+				   "org.freedesktop.systemd1.UnitInactive"))
 		return -ENOENT;
-	int r = sd_bus_message_new_method_call(
-	    bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	    "org.freedesktop.systemd1.Manager", freeze ? "FreezeUnit" : "ThawUnit");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", unit);
-	if (r >= 0)
-		r = sd_bus_call(bus, m, FREEZE_CALL_TIMEOUT_USEC, &error, &reply);
-	if (r < 0 && sd_bus_error_is_set(&error)) {
-		if (ret_message && error.message)
-			*ret_message = strdup(error.message);
-		if (sd_bus_error_has_names(&error, "org.freedesktop.systemd1.NoSuchUnit",
-					   "org.freedesktop.systemd1.UnitInactive"))
-			r = -ENOENT;
-		else if (sd_bus_error_has_names(&error, "org.freedesktop.DBus.Error.NotSupported",
-						"org.freedesktop.DBus.Error.UnknownMethod") ||
-			 (error.message && strstr(error.message, "support freezing")))
-			r = -EOPNOTSUPP;
-	}
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(m);
-	sd_bus_message_unref(reply);
+	if (sd_bus_error_has_names(e, "org.freedesktop.DBus.Error.NotSupported",
+				   "org.freedesktop.DBus.Error.UnknownMethod") ||
+	    (e->message && strstr(e->message, "support freezing")))
+		return -EOPNOTSUPP;
 	return r;
+}
+
+static void finish(SdUnitCall *c, int result, const char *message)
+{
+	c->fn(result, message, c->userdata);
+	sdunit_call_free(c);
+}
+
+static int on_frozen(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	SdUnitCall *c = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+	(void)ret_error;
+	finish(c, e ? manager_errno(e, -sd_bus_message_get_errno(reply)) : 0,
+	       e ? e->message : NULL);
+	return 0;
+}
+
+/* The manager's unit of that name is the one in cgroup (a unit of the same name elsewhere,
+ * another manager's or a test's look-alike below CgroupRoot, is never touched): then
+ * FreezeUnit or ThawUnit. */
+static int on_control_group(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	SdUnitCall *c = userdata;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	const char *cg;
+
+	(void)ret_error;
+	c->slot = sd_bus_slot_unref(c->slot);
+	if (sd_bus_message_is_method_error(reply, NULL) ||
+	    sd_bus_message_read(reply, "v", "s", &cg) < 0 || strcmp(cg, c->cgroup) != 0) {
+		finish(c, -ENOENT, NULL);
+		return 0;
+	}
+	int r = sd_bus_message_new_method_call(
+	    c->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	    "org.freedesktop.systemd1.Manager", c->freeze ? "FreezeUnit" : "ThawUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", c->unit);
+	if (r >= 0)
+		r = sd_bus_call_async(c->bus, &c->slot, m, on_frozen, c, FREEZE_CALL_TIMEOUT_USEC);
+	if (r < 0)
+		finish(c, r, NULL);
+	return 0;
+}
+
+int sdunit_freeze_async(sd_bus *bus, const char *unit, const char *cgroup, bool freeze,
+			sdunit_fn fn, void *userdata, SdUnitCall **ret)
+{
+	_cleanup_free_ char *iface = NULL, *path = NULL;
+	SdUnitCall *c;
+
+	int r = sdunit_interface(unit, &iface);
+	if (r < 0)
+		return -ENOENT;
+	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+	if (r < 0)
+		return r;
+	if (!(c = calloc(1, sizeof(*c))))
+		return -ENOMEM;
+	*c = (SdUnitCall){.bus = sd_bus_ref(bus), .freeze = freeze, .fn = fn, .userdata = userdata};
+	if (!(c->unit = strdup(unit)) || !(c->cgroup = strdup(cgroup))) {
+		sdunit_call_free(c);
+		return -ENOMEM;
+	}
+	r = sd_bus_call_method_async(bus, &c->slot, "org.freedesktop.systemd1", path,
+				     "org.freedesktop.DBus.Properties", "Get", on_control_group, c,
+				     "ss", iface, "ControlGroup");
+	if (r < 0) {
+		sdunit_call_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
 }

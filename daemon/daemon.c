@@ -155,6 +155,16 @@ static void save_state(Daemon *d)
 	d->saved_state = TAKE_PTR(now);
 }
 
+/* enforce_done_fn: the outcome of a freeze or thaw systemd was asked for. */
+static void enforced(const Decision *dec, int result, void *userdata)
+{
+	Daemon *d = userdata;
+
+	policy_outcome(&d->policy, dec, result, now_usec());
+	bus_emit_decision(d->bus, dec, result);
+	save_state(d);
+}
+
 /* Decide, act, remember. */
 static int enforce_budgets(Daemon *d, CgTree *tree)
 {
@@ -174,12 +184,6 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 		if (d->stopping[i].cgroup)
 			stopping[pc.n_stopping++] = d->stopping[i].cgroup;
 	pc.stopping = stopping;
-	Enforcer e = {
-	    .layout = &d->layout,
-	    .proc_root = d->opt.proc_root,
-	    .systemd = d->systemd,
-	    .systemd_cannot_freeze = &d->systemd_cannot_freeze,
-	};
 	PolicyState next;
 	Decision *dec;
 	size_t n;
@@ -191,7 +195,9 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int result = enforce(&e, &dec[i]);
+		int result = enforce(&d->enforcer, &dec[i]);
+		if (result == ENFORCE_PENDING)
+			continue; /* enforced() has the outcome */
 		policy_outcome(&next, &dec[i], result, now);
 		bus_emit_decision(d->bus, &dec[i], result);
 	}
@@ -416,6 +422,7 @@ int daemon_reload(Daemon *d, char **ret_error)
 void daemon_done(Daemon *d)
 {
 	d->bus = bus_free(d->bus);
+	enforcer_done(&d->enforcer);
 	reservations_done(&d->reservations);
 	snapshot_done(&d->snap);
 	policy_state_done(&d->policy);
@@ -585,5 +592,12 @@ int daemon_setup(Daemon *d)
 	if (asprintf(&d->state_path, "%s%s", top ? "" : d->opt.root, d->sources.config.state_file) <
 	    0)
 		return -ENOMEM;
+	d->enforcer = (Enforcer){
+	    .layout = &d->layout,
+	    .proc_root = d->opt.proc_root,
+	    .systemd = d->systemd,
+	    .done = enforced,
+	    .userdata = d,
+	};
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "budgets.h"
 #include "cglayout.h"
+#include "enforce.h"
 #include "measure.h"
 #include "policy.h"
 #include "reserve.h"
@@ -57,7 +58,7 @@ typedef struct Daemon {
 	char *manager_error;    /* why it could not be asked */
 	StoppingUnit *stopping; /* units the manager is stopping (PolicyConfig.stopping) */
 	size_t n_stopping;
-	bool systemd_cannot_freeze;
+	Enforcer enforcer;
 } Daemon;
 
 int daemon_setup(Daemon *d);

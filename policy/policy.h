@@ -114,4 +114,5 @@ int policy_adopt_frozen(PolicyState *s, const char *budget, const char *cgroup, 
 BudgetState *policy_find(const PolicyState *s, const char *budget);
 void policy_state_done(PolicyState *s);
 void decisions_free(Decision *d, size_t n);
+void decisions_free_one(Decision *d); /* its strings, not d */
 const char *decision_kind_to_string(DecisionKind k);

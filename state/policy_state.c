@@ -36,14 +36,18 @@ void policy_state_done(PolicyState *s)
 	*s = (PolicyState){};
 }
 
+void decisions_free_one(Decision *d)
+{
+	free(d->budget);
+	free(d->target);
+	free(d->target_name);
+	free(d->suspect);
+}
+
 void decisions_free(Decision *d, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(d[i].budget);
-		free(d[i].target);
-		free(d[i].target_name);
-		free(d[i].suspect);
-	}
+	for (size_t i = 0; i < n; i++)
+		decisions_free_one(&d[i]);
 	free(d);
 }
 
