@@ -5,7 +5,7 @@
 
 /* Work done in a short-lived child process, so that the memory it takes (heap, static
  * tables it fills, code pages it runs) is never the caller's: loading the BPF program
- * parses megabytes of kernel BTF; libcgroup zeroes an 800 kB static mount table. The
+ * parses megabytes of kernel BTF, which the daemon then never holds. The
  * child hands back data and file descriptors, and exits. */
 
 /* Runs in the child: fills buf (up to size bytes) and fds (up to *n_fds, which it sets);

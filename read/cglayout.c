@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libcgroup.h>
@@ -10,7 +9,6 @@
 #include <sys/statfs.h>
 
 #include "cglayout.h"
-#include "child.h"
 #include "macro.h"
 #include "procfs.h"
 
@@ -107,20 +105,12 @@ static int scan_mount_table(char **ret_unified, char **ret_systemd)
 	return 0;
 }
 
-/* libcgroup is opened in the child only: the daemon never maps it, nor runs its
- * constructors, nor keeps its relocated data (~100 kB of resident memory for a library it
- * calls once, at start). */
-typedef struct Libcgroup {
-	typeof(&cgroup_init) init;
-	typeof(&cgroup_get_subsys_mount_point) get_subsys_mount_point;
-} Libcgroup;
-
 /* v1 mount point of controller through libcgroup, or NULL. */
-static char *v1_mount(const Libcgroup *lib, const char *controller)
+static char *v1_mount(const char *controller)
 {
 	char *path = NULL;
 
-	if (lib->get_subsys_mount_point(controller, &path) != 0)
+	if (cgroup_get_subsys_mount_point(controller, &path) != 0)
 		return NULL;
 	if (is_cgroup2(path)) { /* on cgroup2: not a v1 mount */
 		free(path);
@@ -129,48 +119,20 @@ static char *v1_mount(const Libcgroup *lib, const char *controller)
 	return path;
 }
 
-/* In a child (child.h): libcgroup's mount table is a static array of 800 kB that
- * cgroup_init() zeroes. Hands back "MEMORY\0FREEZER\0", empty for none. */
-static int v1_mounts(void *userdata, void *buf, size_t size, int *fds, size_t *n_fds)
-{
-	_cleanup_free_ char *memory = NULL, *freezer = NULL;
-	Libcgroup lib;
-
-	(void)userdata;
-	(void)fds;
-	*n_fds = 0;
-	void *dl = dlopen(LIBCGROUP_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!dl || !(lib.init = (typeof(lib.init))dlsym(dl, "cgroup_init")) ||
-	    !(lib.get_subsys_mount_point =
-		  (typeof(lib.get_subsys_mount_point))dlsym(dl, "cgroup_get_subsys_mount_point")))
-		return -ELIBACC; /* the child exits: nothing to close */
-	/* libcgroup fails with ECGROUPNOTMOUNTED when only a controller-less cgroup2 exists;
-	 * the mount table still finds that. */
-	if (lib.init() == 0) {
-		memory = v1_mount(&lib, "memory");
-		freezer = v1_mount(&lib, "freezer");
-	}
-	int n = snprintf(buf, size, "%s%c%s", memory ? memory : "", 0, freezer ? freezer : "");
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n + 1;
-}
-
 int cg_layout_discover(CgLayout *ret)
 {
-	_cleanup_free_ char *unified = NULL, *systemd = NULL;
-	char buf[2 * PATH_MAX + 2];
-	size_t len, n_fds;
+	_cleanup_free_ char *unified = NULL, *systemd = NULL, *memory = NULL, *freezer = NULL;
 
-	int r = child_call(v1_mounts, NULL, buf, sizeof(buf), NULL, 0, &len, &n_fds);
+	/* libcgroup fails with ECGROUPNOTMOUNTED when only a controller-less cgroup2 exists;
+	 * the mount table still finds that */
+	if (cgroup_init() == 0) {
+		memory = v1_mount("memory");
+		freezer = v1_mount("freezer");
+	}
+	int r = scan_mount_table(&unified, &systemd);
 	if (r < 0)
 		return r;
-	if (len < 2 || buf[len - 1] != '\0')
-		return -EIO;
-	const char *memory = buf, *freezer = buf + strlen(buf) + 1;
-	r = scan_mount_table(&unified, &systemd);
-	if (r < 0)
-		return r;
-	return cg_layout_init(ret, unified, systemd, *memory ? memory : NULL,
-			      *freezer ? freezer : NULL);
+	return cg_layout_init(ret, unified, systemd, memory, freezer);
 }
 
 const char *cg_layout_primary(const CgLayout *l)

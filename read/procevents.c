@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
@@ -11,54 +10,6 @@
 
 #include "procevents.h"
 
-/* libnl-3 is opened when the first subscriber comes (the procfs scanner's): a daemon
- * scanning with bpf never maps it, nor runs its constructors. */
-#define LIBNL_FUNCS(X)                                                                             \
-	X(nlmsg_hdr)                                                                               \
-	X(nlmsg_datalen)                                                                           \
-	X(nlmsg_data)                                                                              \
-	X(nlmsg_alloc_simple)                                                                      \
-	X(nlmsg_append)                                                                            \
-	X(nlmsg_free)                                                                              \
-	X(nl_send_auto)                                                                            \
-	X(nl_socket_alloc)                                                                         \
-	X(nl_socket_free)                                                                          \
-	X(nl_socket_disable_seq_check)                                                             \
-	X(nl_socket_disable_auto_ack)                                                              \
-	X(nl_socket_set_local_port)                                                                \
-	X(nl_socket_add_membership)                                                                \
-	X(nl_socket_modify_cb)                                                                     \
-	X(nl_socket_set_nonblocking)                                                               \
-	X(nl_socket_get_fd)                                                                        \
-	X(nl_connect)                                                                              \
-	X(nl_recvmsgs_default)
-
-static struct {
-#define X(f) typeof(&f) f;
-	LIBNL_FUNCS(X)
-#undef X
-} nl;
-
-static int libnl_open(void)
-{
-	static void *dl; /* stays open */
-
-	if (dl)
-		return 0;
-	void *h = dlopen(LIBNL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return -ELIBACC;
-#define X(f)                                                                                       \
-	if (!(nl.f = (typeof(nl.f))dlsym(h, #f))) {                                                \
-		dlclose(h);                                                                        \
-		return -ELIBACC;                                                                   \
-	}
-	LIBNL_FUNCS(X)
-#undef X
-	dl = h;
-	return 0;
-}
-
 struct ProcEvents {
 	struct nl_sock *sock;
 	proc_event_fn fn;
@@ -68,11 +19,11 @@ struct ProcEvents {
 static int on_message(struct nl_msg *msg, void *arg)
 {
 	ProcEvents *e = arg;
-	struct nlmsghdr *h = nl.nlmsg_hdr(msg);
+	struct nlmsghdr *h = nlmsg_hdr(msg);
 
-	if ((size_t)nl.nlmsg_datalen(h) < sizeof(struct cn_msg) + sizeof(struct proc_event))
+	if ((size_t)nlmsg_datalen(h) < sizeof(struct cn_msg) + sizeof(struct proc_event))
 		return NL_SKIP;
-	const struct cn_msg *cn = nl.nlmsg_data(h);
+	const struct cn_msg *cn = nlmsg_data(h);
 	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
 		return NL_SKIP;
 	/* after the 20-byte cn_msg the event is only 4-byte aligned: copy it out */
@@ -107,50 +58,48 @@ static int listen_request(struct nl_sock *sock)
 	    .cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}, .len = sizeof(req.op)},
 	    .op = PROC_CN_MCAST_LISTEN,
 	};
-	struct nl_msg *msg = nl.nlmsg_alloc_simple(NLMSG_DONE, 0);
+	struct nl_msg *msg = nlmsg_alloc_simple(NLMSG_DONE, 0);
 	int r;
 
 	if (!msg)
 		return -ENOMEM;
-	r = nl.nlmsg_append(msg, &req, sizeof(req), 0);
+	r = nlmsg_append(msg, &req, sizeof(req), 0);
 	if (r >= 0)
-		r = nl.nl_send_auto(sock, msg);
-	nl.nlmsg_free(msg);
+		r = nl_send_auto(sock, msg);
+	nlmsg_free(msg);
 	return r < 0 ? -EIO : 0;
 }
 
 int proc_events_open(proc_event_fn fn, void *userdata, ProcEvents **ret)
 {
 	ProcEvents *e;
-	int r = libnl_open();
+	int r;
 
-	if (r < 0)
-		return r;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->fn = fn;
 	e->userdata = userdata;
-	e->sock = nl.nl_socket_alloc();
+	e->sock = nl_socket_alloc();
 	if (!e->sock) {
 		free(e);
 		return -ENOMEM;
 	}
-	nl.nl_socket_disable_seq_check(e->sock);
-	nl.nl_socket_disable_auto_ack(e->sock);
-	nl.nl_socket_set_local_port(e->sock, 0); /* the kernel picks one */
-	r = nl.nl_connect(e->sock, NETLINK_CONNECTOR);
+	nl_socket_disable_seq_check(e->sock);
+	nl_socket_disable_auto_ack(e->sock);
+	nl_socket_set_local_port(e->sock, 0); /* the kernel picks one */
+	r = nl_connect(e->sock, NETLINK_CONNECTOR);
 	if (r >= 0)
-		r = nl.nl_socket_add_membership(e->sock, CN_IDX_PROC);
+		r = nl_socket_add_membership(e->sock, CN_IDX_PROC);
 	if (r < 0) {
 		r = r == -NLE_PERM ? -EPERM : -EIO;
 		proc_events_close(e);
 		return r;
 	}
-	nl.nl_socket_modify_cb(e->sock, NL_CB_MSG_IN, NL_CB_CUSTOM, on_message, e);
+	nl_socket_modify_cb(e->sock, NL_CB_MSG_IN, NL_CB_CUSTOM, on_message, e);
 	r = listen_request(e->sock);
 	if (r >= 0)
-		r = nl.nl_socket_set_nonblocking(e->sock) < 0 ? -EIO : 0;
+		r = nl_socket_set_nonblocking(e->sock) < 0 ? -EIO : 0;
 	if (r < 0) {
 		proc_events_close(e);
 		return r;
@@ -161,13 +110,13 @@ int proc_events_open(proc_event_fn fn, void *userdata, ProcEvents **ret)
 
 int proc_events_fd(const ProcEvents *e)
 {
-	return nl.nl_socket_get_fd(e->sock);
+	return nl_socket_get_fd(e->sock);
 }
 
 int proc_events_dispatch(ProcEvents *e)
 {
 	for (;;) {
-		int r = nl.nl_recvmsgs_default(e->sock);
+		int r = nl_recvmsgs_default(e->sock);
 		if (r >= 0)
 			continue;
 		if (r == -NLE_AGAIN)
@@ -184,6 +133,6 @@ void proc_events_close(ProcEvents *e)
 {
 	if (!e)
 		return;
-	nl.nl_socket_free(e->sock); /* closes it; the subscription ends with the socket */
+	nl_socket_free(e->sock); /* closes it; the subscription ends with the socket */
 	free(e);
 }
