@@ -275,7 +275,18 @@ static int64_t walk_pass(Ctx *c, Totals *t)
 	account_records(c, t, rec, n);
 	return d;
 }
+
+static int64_t walk_floor(void *ctx)
+{
+	Totals t = {0};
+	return walk_pass(ctx, &t);
+}
 #endif
+
+static pid_t spawn_pind(char *const argv[], char *const envp[], int log_fd)
+{
+	return spawn(SUB_PIND, argv, envp, log_fd, log_fd);
+}
 
 /* Reads status file i (untimed) into t. */
 static void account_status(Ctx *c, size_t i, Totals *t)
@@ -616,20 +627,21 @@ static unsigned open_status_files(Ctx *c, unsigned *ret_budgeted)
 
 static const char usage_text[] =
     "Usage: pinbench --pinhog=PATH --tmp=DIR [--pind=PATH] [--cgroup-name=NAME] [--quick]\n"
-    "As root, through bench/run (see there). --quick: N = 200 and 1000, pind 5 s and 3 s.\n";
+    "                [--full-scan]\n"
+    "As root, through bench/run (see there). --quick: N = 200 and 1000, pind 5 s and 3 s.\n"
+    "--full-scan: only pind's full scan against the bare task walk, at N = 10000.\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"pinhog", required_argument, NULL, 'H'},
-					     {"pind", required_argument, NULL, 'D'},
-					     {"tmp", required_argument, NULL, 't'},
-					     {"cgroup-name", required_argument, NULL, 'c'},
-					     {"quick", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {0}};
+	static const struct option opts[] = {
+	    {"pinhog", required_argument, NULL, 'H'}, {"pind", required_argument, NULL, 'D'},
+	    {"tmp", required_argument, NULL, 't'},    {"cgroup-name", required_argument, NULL, 'c'},
+	    {"quick", no_argument, NULL, 'q'},        {"full-scan", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},         {0}};
 	static Report R = {.counts = {1000, 10000}};
 	static Ctx C;
 	const char *pinhog = NULL, *pind = NULL, *cgname = NULL;
+	bool full_only = false;
 	unsigned secs[2] = {60, 30};
 	char name[80];
 	int c;
@@ -641,6 +653,8 @@ int main(int argc, char **argv)
 			strcpy(tmp_dir, optarg);
 		else if (c == 'q')
 			R.counts[0] = 200, R.counts[1] = 1000, secs[0] = 5, secs[1] = 3;
+		else if (c == 'f') /* only the full scan, at N = 10000 */
+			full_only = true;
 		else
 			return fputs(usage_text, c == 'h' ? stdout : stderr), c == 'h' ? 0 : 2;
 	}
@@ -699,6 +713,8 @@ int main(int argc, char **argv)
 			if (spawn((int)(spawned % K_IDLE), NULL, NULL, -1, -1) < 0)
 				die("clone3 into a cgroup: %s (needs Linux 5.7+)", strerror(errno));
 		nap_ms(1000); /* all in pause() */
+		if (full_only)
+			continue;
 		Result *res = R.res[i];
 		C.cur = C.procfs;
 		measure(&C, res, M_PROCFS_ALL, scan_pass, PASSES);
@@ -744,6 +760,11 @@ int main(int argc, char **argv)
 		R.pinning = res[res[M_BPF].ran ? M_BPF : M_PROCFS].tot.records;
 	}
 #ifdef HAVE_BPF
+	if (pind && C.link) {
+		FullScanEnv env = {pind,   bench_dir,  bench_rel,  tmp_dir, sub_dir,
+				   K_IDLE, spawn_pind, walk_floor, &C};
+		fullscan_run(&env, &R.full);
+	}
 	bpf_link__destroy(C.link);
 	pinscan__destroy(C.skel);
 #endif
@@ -754,7 +775,7 @@ int main(int argc, char **argv)
 	scanner_free(C.procfs);
 	cg_layout_done(&layout);
 
-	for (int d = 0; d < 2 && pind; d++)
+	for (int d = 0; d < 2 && pind && !full_only; d++)
 		run_daemon(pind, d ? "procfs" : "bpf", secs[d], &R.daemon[d]);
 	fprintf(stderr, "pinbench: cleaning up\n");
 	cleanup_cgroups();

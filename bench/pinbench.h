@@ -2,7 +2,9 @@
 #pragma once
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What pinbench measures (pinbench.c) and prints (report.c). */
 
@@ -48,6 +50,27 @@ typedef struct DaemonResult {
 	uint64_t rss, hwm, rss_file; /* rss_file: of rss, file pages (the libraries' code) */
 } DaemonResult;
 
+/* pind's full scan (fullscan.c), in turn with the bare task walk. */
+typedef struct FullScanEnv {
+	const char *pind;
+	const char *bench_dir, *bench_rel, *tmp_dir;
+	char (*idle_dirs)[PATH_MAX + 16]; /* the cgroups the idle processes are in */
+	size_t n_idle;
+	pid_t (*spawn_pind)(char *const argv[], char *const envp[], int log_fd);
+	int64_t (*floor)(void *ctx); /* one bare task walk: ns, or a negative errno */
+	void *floor_ctx;
+} FullScanEnv;
+
+typedef struct FullScanResult {
+	bool ran;
+	unsigned procs, cgroups, budgets, rewalks;
+	double scan_us, walk_us;       /* medians: pind's LastScanUSec, the bare task walk's */
+	bool seen_create, seen_remove; /* a cgroup made and removed, as pind counted it */
+	char why[256];                 /* when it did not run */
+} FullScanResult;
+
+void fullscan_run(const FullScanEnv *env, FullScanResult *r);
+
 typedef struct Report {
 	unsigned counts[2];
 	unsigned procs[2];    /* processes in /proc */
@@ -58,6 +81,7 @@ typedef struct Report {
 	unsigned pinning; /* processes holding pins at the largest N, as pind's scan saw them */
 	const char *bpf_detail; /* how pind's bpf scanner scans (scanner_detail()) */
 	bool apart[2];          /* the procfs scan and its floor measured one after the other */
+	FullScanResult full;
 } Report;
 
 /* Prints the tables (Markdown) to stdout. */

@@ -208,30 +208,61 @@ static int enforce_budgets(Daemon *d, CgTree *tree)
 	return 0;
 }
 
-typedef struct Prepare {
-	Daemon *d;
-	BudgetSet budgets;
-} Prepare;
-
-/* Between the cgroup walk and the pass: the budgets that apply to what exists, and
- * their subtrees as the scanner's scope. */
-static int prepare_scan(CgTree *tree, void *userdata)
+/* The budgets that apply to the cgroups that exist, worked out again when cgroups came
+ * or went or the configuration changed; their subtrees are the scanner's scope. */
+static int update_budgets(Daemon *d, CgTree *tree)
 {
-	Prepare *p = userdata;
+	BudgetSet budgets;
 
-	int r = sources_budgets(&p->d->sources, tree, &p->budgets);
+	if (!d->budgets_stale && cgwatch_generation(d->cgwatch) == d->budgets_generation)
+		return 0;
+	int r = sources_budgets(&d->sources, tree, &budgets);
 	if (r < 0)
 		return r;
-	_cleanup_free_ const char **roots = calloc(p->budgets.n + 1, sizeof(*roots));
+	log_budget_changes(&d->budgets, &budgets);
+	budgets_done(&d->budgets);
+	d->budgets = budgets;
+	d->budgets_generation = cgwatch_generation(d->cgwatch);
+	d->budgets_stale = false;
+	_cleanup_free_ const char **roots = calloc(d->budgets.n + 1, sizeof(*roots));
 	size_t n = 0;
 	if (!roots)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->budgets.n; i++) {
+	for (size_t i = 0; i < d->budgets.n; i++) {
 		CgNode *node;
-		if (cg_tree_resolve(tree, p->budgets.budgets[i].name, &node) >= 0)
+		if (cg_tree_resolve(tree, d->budgets.budgets[i].name, &node) >= 0)
 			roots[n++] = node->path;
 	}
-	return scanner_set_scope(p->d->scanner, roots, n);
+	return scanner_set_scope(d->scanner, roots, n);
+}
+
+/* The managed tree, kept by cgwatch: watched anew when the root changed (a reload) or
+ * could not be watched before; current as of now. */
+static int watched_tree(Daemon *d, CgTree **ret)
+{
+	_cleanup_free_ char *root = NULL;
+
+	int r = cg_path_normalize(daemon_cgroup_root(d), &root);
+	if (r < 0)
+		return r;
+	if (d->cgwatch && strcmp(cgwatch_root(d->cgwatch), root) != 0) {
+		snapshot_done(&d->snap);
+		d->cgwatch = cgwatch_free(d->cgwatch);
+	}
+	if (!d->cgwatch) {
+		r = cgwatch_new(d->event, cg_layout_primary(&d->layout), root, &d->cgwatch);
+		if (r < 0)
+			return r;
+		d->budgets_stale = true;
+	}
+	r = cgwatch_sync(d->cgwatch);
+	/* a re-walk replaces the tree: the last snapshot's is gone */
+	d->snap.tree = cgwatch_tree(d->cgwatch);
+	d->snap.borrowed = true;
+	if (r < 0)
+		return r;
+	*ret = d->snap.tree;
+	return 0;
 }
 
 static int on_scan_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -293,22 +324,26 @@ static void watch_scan_events(Daemon *d)
 		log_msg(LOG_WARNING, "cannot watch process events; the scans drain them");
 }
 
-/* One pass: measure, work out the budgets that apply to what exists, act, publish. */
+/* One pass: the budgets that apply to what exists, measure, decide, act, publish. */
 int daemon_scan(Daemon *d)
 {
-	Snapshot snap;
-	Prepare prep = {.d = d};
+	uint64_t start = now_usec();
 	unsigned count = d->sources.config.count;
+	CgTree *tree;
+	Snapshot snap;
 
-	int r = snapshot_take_with(d->scanner, &d->layout, d->opt.proc_root, daemon_cgroup_root(d),
-				   prepare_scan, &prep, &snap);
+	int r = watched_tree(d, &tree);
+	if (r >= 0 && (r = update_budgets(d, tree)) < 0) {
+		log_msg(LOG_ERR, "working out the budgets failed: %s", strerror(-r));
+		return r;
+	}
+	if (r >= 0)
+		r = snapshot_measure(d->scanner, d->opt.proc_root, tree, &snap);
 	if (r < 0) {
-		budgets_done(&prep.budgets);
 		log_msg(LOG_ERR, "measuring below %s failed: %s", daemon_cgroup_root(d),
 			strerror(-r));
 		return r;
 	}
-	BudgetSet budgets = prep.budgets;
 	log_scope(d, &snap.stats);
 	if (snap.stats.overflowed != d->overflowed)
 		log_msg(LOG_NOTICE, snap.stats.overflowed
@@ -317,10 +352,6 @@ int daemon_scan(Daemon *d)
 					: "the bpf task walk scans again");
 	d->overflowed = snap.stats.overflowed;
 	watch_scan_events(d);
-	log_budget_changes(&d->budgets, &budgets);
-	budgets_done(&d->budgets);
-	d->budgets = budgets;
-	snapshot_done(&d->snap);
 	d->snap = snap;
 	reservations_expire(&d->reservations, d->snap.tree, count, now_usec(), reservation_ended,
 			    NULL);
@@ -333,9 +364,12 @@ int daemon_scan(Daemon *d)
 		over += d->policy.budgets[i].over;
 		frozen += (unsigned)d->policy.budgets[i].n_frozen;
 	}
+	d->last_scan_usec = now_usec() - start;
 	sd_notifyf(false,
-		   "STATUS=%zu budgets, %u over, %u frozen; %u processes scanned in %" PRIu64 " us",
-		   d->budgets.n, over, frozen, snap.stats.visited, snap.stats.usec);
+		   "STATUS=%zu budgets, %u over, %u frozen; %u processes, %u cgroups; scan %" PRIu64
+		   " us (re-walks: %u)",
+		   d->budgets.n, over, frozen, snap.stats.visited, cgwatch_cgroups(d->cgwatch),
+		   d->last_scan_usec, cgwatch_rewalks(d->cgwatch));
 	bus_emit_scan(d->bus);
 	return r;
 }
@@ -411,6 +445,7 @@ int daemon_reload(Daemon *d, char **ret_error)
 	}
 	sources_done(&d->sources);
 	d->sources = s;
+	d->budgets_stale = true;
 	r = watch_arm(d->watch, &d->sources.paths, d->sources.config_path);
 	if (r < 0)
 		log_msg(LOG_WARNING, "watching the unit directories failed: %s", strerror(-r));
@@ -425,6 +460,7 @@ void daemon_done(Daemon *d)
 	enforcer_done(&d->enforcer);
 	reservations_done(&d->reservations);
 	snapshot_done(&d->snap);
+	d->cgwatch = cgwatch_free(d->cgwatch);
 	policy_state_done(&d->policy);
 	sd_bus_flush_close_unref(d->systemd);
 	free(d->manager_cgroup);

@@ -8,6 +8,7 @@
 
 #include "budgets.h"
 #include "cglayout.h"
+#include "cgwatch.h"
 #include "enforce.h"
 #include "measure.h"
 #include "policy.h"
@@ -38,7 +39,11 @@ typedef struct Daemon {
 	uint64_t mem_total;
 	Sources sources; /* the last good configuration */
 	BudgetSet budgets;
-	Snapshot snap; /* the last measurement (snap.tree NULL before the first) */
+	uint64_t budgets_generation; /* cgwatch's, when budgets were worked out */
+	bool budgets_stale;          /* the configuration changed since */
+	CgWatch *cgwatch;            /* the managed tree, kept current */
+	Snapshot snap; /* the last measurement, in cgwatch's tree (NULL before the first) */
+	uint64_t last_scan_usec; /* the whole of the last daemon_scan() */
 	CgLayout layout;
 	Scanner *scanner;
 	sd_event *event;

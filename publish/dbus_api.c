@@ -366,7 +366,7 @@ static int prop_get(sd_bus *bus, const char *path, const char *interface, const 
 	if (strcmp(property, "TotalLocked") == 0)
 		return sd_bus_message_append(reply, "t", t ? t->all_locked : 0);
 	if (strcmp(property, "LastScanUSec") == 0)
-		return sd_bus_message_append(reply, "t", d->snap.stats.usec);
+		return sd_bus_message_append(reply, "t", d->last_scan_usec);
 	if (strcmp(property, "ProcessesScanned") == 0)
 		return sd_bus_message_append(reply, "u", d->snap.stats.visited);
 	return -ENOENT;

@@ -38,16 +38,21 @@ static CgNode *node_new(CgNode *parent, const char *name, size_t name_len)
 	return n;
 }
 
+static void procs_free(CgProc *p)
+{
+	while (p) {
+		CgProc *next = p->next;
+		free(p);
+		p = next;
+	}
+}
+
 static void node_free(CgNode *n)
 {
 	while (n) {
 		CgNode *next = n->next_sibling;
 		node_free(n->children);
-		for (CgProc *p = n->procs; p;) {
-			CgProc *pn = p->next;
-			free(p);
-			p = pn;
-		}
+		procs_free(n->procs);
 		free(n->path);
 		free(n);
 		n = next;
@@ -157,6 +162,44 @@ static CgNode *tree_get(CgTree *t, const char *path, bool create)
 CgNode *cg_tree_find(CgTree *t, const char *path)
 {
 	return tree_get(t, path, false);
+}
+
+int cg_tree_add_child(CgNode *parent, const char *name, CgNode **ret)
+{
+	CgNode *c = child_get(parent, name, strlen(name), true);
+	if (!c)
+		return -ENOMEM;
+	*ret = c;
+	return 0;
+}
+
+void cg_tree_remove(CgNode *n)
+{
+	CgNode **link = &n->parent->children;
+
+	while (*link != n)
+		link = &(*link)->next_sibling;
+	*link = n->next_sibling;
+	n->next_sibling = NULL;
+	node_free(n);
+}
+
+static int clear_node(CgNode *n, unsigned depth, void *userdata)
+{
+	(void)depth;
+	(void)userdata;
+	procs_free(n->procs);
+	n->procs = NULL;
+	n->pinned = n->locked = n->pinned_sum = n->locked_sum = 0;
+	n->nprocs = n->nprocs_sum = 0;
+	return 0;
+}
+
+void cg_tree_clear(CgTree *t)
+{
+	cg_tree_visit(t->root, clear_node, NULL);
+	t->all_pinned = t->all_locked = 0;
+	t->all_procs = 0;
 }
 
 static int walk_dir(CgNode *n, int dfd, unsigned depth)

@@ -29,6 +29,7 @@ typedef struct CgNode {
 	unsigned nprocs, nprocs_sum;     /* processes holding pins */
 	CgProc *procs;
 	unsigned mark; /* free for the caller (views mark what to show) */
+	int watch;     /* cgwatch's inotify watch descriptor, 0 when none */
 } CgNode;
 
 typedef struct CgTree {
@@ -51,6 +52,16 @@ int cg_tree_add_record(const PinRecord *r, void *tree);
 
 /* Computes the *_sum fields. Call once after the last record. */
 void cg_tree_sum(CgTree *t);
+
+/* The child name of parent, created when it is not there yet (in name order). */
+int cg_tree_add_child(CgNode *parent, const char *name, CgNode **ret);
+
+/* Unlinks n (not the root) from its parent and frees it with its subtree. */
+void cg_tree_remove(CgNode *n);
+
+/* Forgets every measurement (records, sums, totals): the cgroups stay, for the next
+ * pass to fill. */
+void cg_tree_clear(CgTree *t);
 
 /* The node of an absolute cgroup path, or NULL. */
 CgNode *cg_tree_find(CgTree *t, const char *path);

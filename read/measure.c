@@ -3,40 +3,51 @@
 
 #include "measure.h"
 
-int snapshot_take_with(Scanner *s, const CgLayout *l, const char *proc_root,
-		       const char *cgroup_root, snapshot_prepare_fn prepare, void *userdata,
-		       Snapshot *ret)
+/* The pass, the system's figures, the sums. */
+static int measure(Scanner *s, const char *proc_root, Snapshot *snap)
 {
-	Snapshot snap = {};
-
-	int r = cg_tree_new(cgroup_root, &snap.tree);
-	if (r < 0)
-		return r;
-	r = cg_tree_walk(snap.tree, cg_layout_primary(l));
-	if (r >= 0 && prepare)
-		r = prepare(snap.tree, userdata);
+	int r = scanner_run(s, cg_tree_add_record, snap->tree, &snap->stats);
 	if (r >= 0)
-		r = scanner_run(s, cg_tree_add_record, snap.tree, &snap.stats);
+		r = sysinfo_read(proc_root, &snap->sys);
 	if (r >= 0)
-		r = sysinfo_read(proc_root, &snap.sys);
-	if (r < 0) {
-		snapshot_done(&snap);
-		return r;
-	}
-	cg_tree_sum(snap.tree);
-	*ret = snap;
-	return 0;
+		cg_tree_sum(snap->tree);
+	return r;
 }
 
 int snapshot_take(Scanner *s, const CgLayout *l, const char *proc_root, const char *cgroup_root,
 		  Snapshot *ret)
 {
-	return snapshot_take_with(s, l, proc_root, cgroup_root, NULL, NULL, ret);
+	Snapshot snap = {};
+
+	int r = cg_tree_new(cgroup_root, &snap.tree);
+	if (r >= 0)
+		r = cg_tree_walk(snap.tree, cg_layout_primary(l));
+	if (r >= 0)
+		r = measure(s, proc_root, &snap);
+	if (r < 0) {
+		snapshot_done(&snap);
+		return r;
+	}
+	*ret = snap;
+	return 0;
+}
+
+int snapshot_measure(Scanner *s, const char *proc_root, CgTree *tree, Snapshot *ret)
+{
+	Snapshot snap = {.tree = tree, .borrowed = true};
+
+	cg_tree_clear(tree);
+	int r = measure(s, proc_root, &snap);
+	if (r < 0)
+		return r;
+	*ret = snap;
+	return 0;
 }
 
 void snapshot_done(Snapshot *s)
 {
-	cg_tree_free(s->tree);
+	if (!s->borrowed)
+		cg_tree_free(s->tree);
 	*s = (Snapshot){};
 }
 

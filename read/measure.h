@@ -12,19 +12,18 @@ typedef struct Snapshot {
 	CgTree *tree;
 	SysInfo sys;
 	ScanStats stats;
+	bool borrowed; /* the tree is the caller's (snapshot_measure) */
 } Snapshot;
 
 /* Walks the primary hierarchy below cgroup_root, runs one scan pass, sums. */
 int snapshot_take(Scanner *s, const CgLayout *l, const char *proc_root, const char *cgroup_root,
 		  Snapshot *ret);
 
-/* The same, with prepare called between the walk and the pass: it sees the cgroups that
- * exist (no pins yet) and may set the scanner's scope from them. A negative return
- * ends the snapshot with it. */
-typedef int (*snapshot_prepare_fn)(CgTree *tree, void *userdata);
-int snapshot_take_with(Scanner *s, const CgLayout *l, const char *proc_root,
-		       const char *cgroup_root, snapshot_prepare_fn prepare, void *userdata,
-		       Snapshot *ret);
+/* One pass into a tree the caller keeps (cgwatch's): its measurements are cleared, the
+ * cgroups stay. The snapshot borrows the tree: snapshot_done() leaves it. */
+int snapshot_measure(Scanner *s, const char *proc_root, CgTree *tree, Snapshot *ret);
+
+/* Frees the tree when the snapshot took it (snapshot_take). */
 void snapshot_done(Snapshot *s);
 
 /* Pinned bytes the kernel counts (FOLL_PIN) that no process's VmPin shows; 0 when the

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "cgwatch.h"
+#include "macro.h"
+
+#define WATCH_MASK                                                                                 \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
+#define MAX_DEPTH 64 /* as cg_tree_walk */
+
+struct CgWatch {
+	char *mount, *root;
+	CgTree *tree;
+	int fd;
+	sd_event_source *source;
+	void *by_watch; /* tsearch tree of the nodes, by watch descriptor */
+	uint64_t generation;
+	unsigned rewalks;
+	bool lost; /* the kernel's queue overflowed: events are missing */
+};
+
+static void nop_free(void *p)
+{
+	(void)p; /* the nodes are the tree's */
+}
+
+static int by_watch(const void *a, const void *b)
+{
+	const CgNode *x = a, *y = b;
+	return (x->watch > y->watch) - (x->watch < y->watch);
+}
+
+static CgNode *lookup(CgWatch *w, int wd)
+{
+	CgNode key = {.watch = wd};
+	CgNode **found = tfind(&key, &w->by_watch, by_watch);
+	return found ? *found : NULL;
+}
+
+static int unwatch_node(CgNode *n, unsigned depth, void *userdata)
+{
+	CgWatch *w = userdata;
+
+	(void)depth;
+	if (n->watch > 0) {
+		tdelete(n, &w->by_watch, by_watch);
+		inotify_rm_watch(w->fd, n->watch); /* gone already for a removed cgroup */
+		n->watch = 0;
+	}
+	return 0;
+}
+
+/* Forgets n and its subtree (the root: only its watches). */
+static void forget(CgWatch *w, CgNode *n)
+{
+	cg_tree_visit(n, unwatch_node, w);
+	if (n->parent)
+		cg_tree_remove(n);
+	w->generation++;
+}
+
+/* Watches n's directory, then reads its children: a child made meanwhile is either seen
+ * by the read or announced by an event (seen twice is harmless). */
+static int watch_subtree(CgWatch *w, CgNode *n, unsigned depth)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct dirent *de;
+
+	if (asprintf(&dir, "%s%s", w->mount, n->path) < 0)
+		return -ENOMEM;
+	if (n->watch <= 0) {
+		int wd = inotify_add_watch(w->fd, dir, WATCH_MASK);
+		if (wd < 0)
+			return negative_errno();
+		n->watch = wd;
+		if (!tsearch(n, &w->by_watch, by_watch)) {
+			n->watch = 0;
+			return -ENOMEM;
+		}
+	}
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	if (!d)
+		return negative_errno();
+	if (depth >= MAX_DEPTH)
+		return 0;
+	while ((errno = 0, de = readdir(d))) {
+		CgNode *c;
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		int r = cg_tree_add_child(n, de->d_name, &c);
+		if (r < 0)
+			return r;
+		r = watch_subtree(w, c, depth + 1);
+		if (r == -ENOENT || r == -ENOTDIR) /* removed since readdir */
+			forget(w, c);
+		else if (r < 0)
+			return r;
+	}
+	return errno > 0 ? -errno : 0;
+}
+
+static CgNode *child_named(CgNode *n, const char *name)
+{
+	for (CgNode *c = n->children; c; c = c->next_sibling)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static int handle(CgWatch *w, const struct inotify_event *ev)
+{
+	if (ev->mask & IN_Q_OVERFLOW) {
+		w->lost = true;
+		return 0;
+	}
+	CgNode *n = lookup(w, ev->wd);
+	if (!n)
+		return 0;            /* a watch forgotten already */
+	if (ev->mask & IN_IGNORED) { /* its directory is gone */
+		tdelete(n, &w->by_watch, by_watch);
+		n->watch = 0;
+		if (!n->parent) /* the root itself: the re-walk says what there is */
+			w->lost = true;
+		return 0;
+	}
+	if (!(ev->mask & IN_ISDIR) || ev->len == 0 || w->lost)
+		return 0;
+	CgNode *c = child_named(n, ev->name);
+	if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+		if (c)
+			forget(w, c);
+		return 0;
+	}
+	if (c) /* seen by the walk already */
+		return 0;
+	unsigned depth = 1;
+	for (CgNode *a = n; a->parent; a = a->parent)
+		depth++;
+	int r = cg_tree_add_child(n, ev->name, &c);
+	if (r < 0)
+		return r;
+	w->generation++;
+	r = watch_subtree(w, c, depth);
+	if (r == -ENOENT || r == -ENOTDIR) { /* gone again */
+		forget(w, c);
+		return 0;
+	}
+	return r;
+}
+
+/* Everything the kernel has queued; a failure (out of memory, out of watches) counts as
+ * lost events: the next sync walks again. */
+static void read_events(CgWatch *w)
+{
+	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t len = read(w->fd, buf, sizeof(buf));
+		if (len <= 0)
+			return; /* EAGAIN: all read */
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (handle(w, ev) < 0)
+				w->lost = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	read_events(userdata);
+	return 0;
+}
+
+/* A new inotify instance: the old one's watches go with it, without an IN_IGNORED each
+ * (thousands of those would overflow the queue again). */
+static int renew_fd(CgWatch *w)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (w->source) {
+		int r = sd_event_source_set_io_fd(w->source, fd);
+		if (r < 0) {
+			close(fd);
+			return r;
+		}
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = fd;
+	return 0;
+}
+
+static int walk(CgWatch *w)
+{
+	int r = renew_fd(w);
+	if (r < 0)
+		return r;
+	tdestroy(w->by_watch, nop_free);
+	w->by_watch = NULL;
+	cg_tree_free(w->tree);
+	w->tree = NULL;
+	r = cg_tree_new(w->root, &w->tree);
+	if (r < 0)
+		return r;
+	w->generation++;
+	w->lost = false;
+	return watch_subtree(w, w->tree->root, 0);
+}
+
+int cgwatch_sync(CgWatch *w)
+{
+	read_events(w);
+	if (!w->lost)
+		return 0;
+	w->rewalks++;
+	return walk(w);
+}
+
+int cgwatch_new(sd_event *e, const char *mount, const char *root, CgWatch **ret)
+{
+	CgWatch *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fd = -1;
+	int r = -ENOMEM;
+	if (!(w->mount = strdup(mount)) || !(w->root = strdup(root)))
+		goto fail;
+	if ((r = walk(w)) < 0 ||
+	    (e && (r = sd_event_add_io(e, &w->source, w->fd, EPOLLIN, on_events, w)) < 0))
+		goto fail;
+	*ret = w;
+	return 0;
+fail:
+	cgwatch_free(w);
+	return r;
+}
+
+CgWatch *cgwatch_free(CgWatch *w)
+{
+	if (!w)
+		return NULL;
+	sd_event_source_disable_unref(w->source);
+	tdestroy(w->by_watch, nop_free);
+	cg_tree_free(w->tree);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->mount);
+	free(w->root);
+	free(w);
+	return NULL;
+}
+
+CgTree *cgwatch_tree(const CgWatch *w)
+{
+	return w->tree;
+}
+
+const char *cgwatch_root(const CgWatch *w)
+{
+	return w->root;
+}
+
+uint64_t cgwatch_generation(const CgWatch *w)
+{
+	return w->generation;
+}
+
+static int count(CgNode *n, unsigned depth, void *userdata)
+{
+	(void)n;
+	(void)depth;
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+unsigned cgwatch_cgroups(const CgWatch *w)
+{
+	unsigned n = 0;
+	cg_tree_visit(w->tree->root, count, &n);
+	return n;
+}
+
+unsigned cgwatch_rewalks(const CgWatch *w)
+{
+	return w->rewalks;
+}

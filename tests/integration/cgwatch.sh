@@ -1,0 +1,68 @@
+#!/bin/bash
+# The cgroup tree kept current from kernel events, on real cgroups: a cgroup made after pind
+# started is seen (its workload over budget frozen), so is a nested one made at once and a
+# unit whose budget only applies once it exists; a removed one is gone; none of it re-walks
+# the tree (pind's sd_notify STATUS= counts cgroups and re-walks).
+. "$(dirname "$0")/../lib.sh"
+: "${PIND:?PIND must point to the pind binary}"
+require_root_cgroup2
+command -v python3 >/dev/null || skip "python3 is not installed (it reads sd_notify)"
+test_setup
+use_scanner
+make_test_cgroup
+root=$TEST_TMP/root
+mkdir -p "$root/etc/pind" "$TEST_CG_DIR/machine.slice"
+printf '[Daemon]\nScanner=%s\nScanIntervalSec=100ms\nGraceSec=0\n[Budget machine.slice]\nPinnedMemoryMax=64M\n[Budget late.service]\nPinnedMemoryMax=16M\n' \
+	"$SCANNER" >"$root/etc/pind/pind.conf"
+log=$TEST_TMP/pind.log
+
+# what pind tells the service manager, one message a line
+notify=$TEST_TMP/notify
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "w", buffering=1)
+while True:
+    out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+' "$notify" "$TEST_TMP/status" &
+track_pid $!
+for _ in $(seq 100); do [ -S "$notify" ] && break; sleep 0.05; done
+NOTIFY_SOCKET=$notify PIND_LOG_STDERR=1 "$PIND" --root="$root" --cgroup-root="$TEST_CG" >"$log" 2>&1 &
+track_pid $!
+wait_log() { for _ in $(seq 100); do grep -qE -- "$1" "$log" && return 0; sleep 0.05; done; return 1; }
+# cgroups N: until pind's STATUS= counts N cgroups
+cgroups() {
+	for _ in $(seq 100); do
+		[ "$(tail -1 "$TEST_TMP/status" | sed -n 's/.* \([0-9]*\) cgroups;.*/\1/p')" = "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+cgroups 2 && ok "pind counts its root and machine.slice" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
+
+start_pinhog hog machine.slice/vm1.service --name hog-vm1 100M || exit 1
+wait_log "machine\.slice: froze vm1\.service" && ok "a cgroup made after the start: its workload frozen" ||
+	{ not_ok "vm1.service not frozen"; tail -5 "$log"; }
+cgroups 3 && ok "and counted" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
+
+mkdir -p "$TEST_CG_DIR/other.slice/a.slice/b.slice"
+cgroups 6 && ok "three nested cgroups made at once: all seen" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
+
+start_pinhog late other.slice/late.service --name hog-late 32M || exit 1
+wait_log "budget late\.service set" && ok "a unit's budget applies once the unit exists" ||
+	not_ok "late.service's budget not set"
+wait_log "late\.service: froze late\.service" && ok "and is enforced" || not_ok "late.service not frozen"
+
+echo 0 >"$TEST_CG_DIR/machine.slice/vm1.service/cgroup.freeze"
+kill -9 "$hog"
+wait_gone "$hog"
+for _ in $(seq 50); do rmdir "$TEST_CG_DIR/machine.slice/vm1.service" 2>/dev/null && break; sleep 0.1; done
+rmdir "$TEST_CG_DIR/other.slice/a.slice/b.slice" "$TEST_CG_DIR/other.slice/a.slice"
+cgroups 4 && ok "removed cgroups are gone" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
+
+check_grep "every scan reports its re-walks" "scan [0-9]+ us \(re-walks: 0\)" "$TEST_TMP/status"
+n=$(grep -c 'STATUS=' "$TEST_TMP/status")
+rewalked=$(grep 'STATUS=' "$TEST_TMP/status" | grep -v 're-walks: 0)' | head -1)
+[ -z "$rewalked" ] && ok "no re-walk in $n scans" || not_ok "the tree was re-walked: $rewalked"
+finish
