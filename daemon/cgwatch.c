@@ -25,7 +25,9 @@ struct CgWatch {
 	void *by_watch; /* tsearch tree of the nodes, by watch descriptor */
 	uint64_t generation;
 	unsigned rewalks;
-	bool lost; /* the kernel's queue overflowed: events are missing */
+	unsigned cgroups;            /* as counted at counted_generation */
+	uint64_t counted_generation; /* 0: not yet (generation is 1 after the first walk) */
+	bool lost;                   /* the kernel's queue overflowed: events are missing */
 };
 
 static void nop_free(void *p)
@@ -59,12 +61,11 @@ static int unwatch_node(CgNode *n, unsigned depth, void *userdata)
 	return 0;
 }
 
-/* Forgets n and its subtree (the root: only its watches). */
+/* Forgets n (not the root) and its subtree. */
 static void forget(CgWatch *w, CgNode *n)
 {
 	cg_tree_visit(n, unwatch_node, w);
-	if (n->parent)
-		cg_tree_remove(n);
+	cg_tree_remove(n);
 	w->generation++;
 }
 
@@ -289,11 +290,15 @@ static int count(CgNode *n, unsigned depth, void *userdata)
 	return 0;
 }
 
-unsigned cgwatch_cgroups(const CgWatch *w)
+unsigned cgwatch_cgroups(CgWatch *w)
 {
-	unsigned n = 0;
-	cg_tree_visit(w->tree->root, count, &n);
-	return n;
+	/* counted again only when the tree changed, not for every scan's STATUS= */
+	if (w->counted_generation != w->generation) {
+		w->cgroups = 0;
+		cg_tree_visit(w->tree->root, count, &w->cgroups);
+		w->counted_generation = w->generation;
+	}
+	return w->cgroups;
 }
 
 unsigned cgwatch_rewalks(const CgWatch *w)

@@ -30,5 +30,5 @@ const char *cgwatch_root(const CgWatch *w);
  * exist (the budgets of units) is worked out again only then. */
 uint64_t cgwatch_generation(const CgWatch *w);
 
-unsigned cgwatch_cgroups(const CgWatch *w); /* cgroups in the tree */
+unsigned cgwatch_cgroups(CgWatch *w);       /* cgroups in the tree */
 unsigned cgwatch_rewalks(const CgWatch *w); /* repairs after lost events */
