@@ -159,26 +159,52 @@ int exit_code_from_errno(int r)
 	}
 }
 
-int pind_call_iface(Pind *p, const char *iface, const char *what, const char *member,
-		    sd_bus_message **ret_reply, const char *types, ...)
+int pind_call_message(Pind *p, const char *what, sd_bus_message *m, sd_bus_message **ret_reply)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
-	va_list ap;
 
-	va_start(ap, types);
-	int r = sd_bus_call_methodv(p->bus, PIND_BUS_NAME, PIND_BUS_PATH, iface, member, &error,
-				    ret_reply, types, ap);
-	va_end(ap);
+	int r = sd_bus_call(p->bus, m, 0, &error, ret_reply);
 	if (r >= 0)
 		return r;
-	if (sd_bus_error_has_name(&error, "org.pind.Pind1.Error.NoSuchGroup"))
+	if (!what && sd_bus_error_is_set(&error)) /* pind's message names it */
+		fprintf(stderr, "pinctl: %s\n", error.message ? error.message : error.name);
+	else if (sd_bus_error_has_name(&error, "org.pind.Pind1.Error.NoSuchGroup"))
 		fprintf(stderr, "pinctl: no such group: %s\n", what);
 	else if (sd_bus_error_is_set(&error))
 		fprintf(stderr, "pinctl: %s: %s\n", what,
 			error.message ? error.message : error.name);
 	else
-		fprintf(stderr, "pinctl: %s: %s failed: %s\n", what, member, strerror(-r));
+		fprintf(stderr, "pinctl: %s: %s failed: %s\n", what ? what : "pind",
+			sd_bus_message_get_member(m), strerror(-r));
 	return r;
+}
+
+int pind_new_call(Pind *p, const char *iface, const char *member, sd_bus_message **ret)
+{
+	int r = sd_bus_message_new_method_call(p->bus, ret, PIND_BUS_NAME, PIND_BUS_PATH, iface,
+					       member);
+	if (r < 0)
+		fprintf(stderr, "pinctl: making the %s call: %s\n", member, strerror(-r));
+	return r;
+}
+
+int pind_call_iface(Pind *p, const char *iface, const char *what, const char *member,
+		    sd_bus_message **ret_reply, const char *types, ...)
+{
+	_cleanup_bus_message_ sd_bus_message *m = NULL;
+	va_list ap;
+
+	int r = pind_new_call(p, iface, member, &m);
+	if (r < 0)
+		return r;
+	va_start(ap, types);
+	r = sd_bus_message_appendv(m, types, ap);
+	va_end(ap);
+	if (r < 0) {
+		fprintf(stderr, "pinctl: %s: %s: %s\n", what, member, strerror(-r));
+		return r;
+	}
+	return pind_call_message(p, what, m, ret_reply);
 }
 
 static int done_json(const Args *a, const char *key, const char *value);

@@ -49,6 +49,10 @@ int pind_unreachable(const Pind *p);
  * -ENOENT no such group, -EINVAL invalid value or arguments, -EACCES access denied. */
 int pind_call_iface(Pind *p, const char *iface, const char *what, const char *member,
 		    sd_bus_message **ret_reply, const char *types, ...);
+/* The same with a message made by pind_new_call() and filled by the caller; what NULL:
+ * pind's error message alone says what failed. */
+int pind_new_call(Pind *p, const char *iface, const char *member, sd_bus_message **ret);
+int pind_call_message(Pind *p, const char *what, sd_bus_message *m, sd_bus_message **ret_reply);
 #define pind_call(p, what, member, ret_reply, ...)                                                 \
 	pind_call_iface(p, PIND_BUS_IFACE, what, member, ret_reply, __VA_ARGS__)
 

@@ -10,9 +10,9 @@
 #include "pinctl.h"
 #include "scan.h"
 #include "sdmanager.h"
-#include "show.h"
+#include "render.h"
+#include "report.h"
 #include "sources.h"
-#include "view.h"
 
 static int name_error(int r, const char *name)
 {
@@ -54,8 +54,6 @@ int pinctl_cgroup_root(const Args *a, const Sources *s, char **ret)
 			message ? message : strerror(-r));
 	return r;
 }
-
-typedef int (*show_fn)(const ShowContext *c, const View *v);
 
 typedef struct Direct {
 	CgLayout layout;
@@ -139,13 +137,14 @@ static int direct_load(const Args *a, Direct *d)
 int run_show(const Args *a)
 {
 	Direct d = {};
-	View v = {};
+	json_object *doc = NULL;
 	const char *bad = NULL;
-	show_fn show;
+	ReportKind kind;
 	int r, ret;
 
-	bool is_status = strcmp(a->command, "status") == 0, is_ps = strcmp(a->command, "ps") == 0;
-	if ((!is_status && !is_ps && a->n_args > 0) || (is_ps && a->n_args > 1)) {
+	if (report_kind_from_string(a->command, &kind) < 0)
+		return EXIT_USAGE;
+	if ((kind == REPORT_LIST && a->n_args > 0) || (kind == REPORT_PS && a->n_args > 1)) {
 		fprintf(stderr, "pinctl: too many arguments for '%s'\n", a->command);
 		return EXIT_USAGE;
 	}
@@ -156,42 +155,25 @@ int run_show(const Args *a)
 	}
 	fprintf(stderr, "pinctl: pind is not reachable; measuring /proc and cgroupfs directly.\n");
 
-	r = 0;
-	if (is_ps) {
-		CgNode *n = d.snap.tree->root;
-		if (a->n_args == 1)
-			r = cg_tree_resolve(d.snap.tree, a->args[0], &n);
-		if (r < 0)
-			bad = a->args[0];
-		else
-			r = view_procs(n, &v);
-		show = a->json ? show_ps_json : show_ps_text;
-	} else {
-		r = view_groups(&d.snap, &d.budgets, a->args, a->n_args, is_status, &v, &bad);
-		show = is_status ? (a->json ? show_status_json : show_status_text)
-				 : (a->json ? show_list_json : show_list_text);
-	}
-	if (r < 0) {
+	ReportInput in = {
+	    .snap = &d.snap,
+	    .budgets = &d.budgets,
+	    .count =
+		d.have_sources ? d.sources.config.count : (unsigned)(COUNT_PINNED | COUNT_LOCKED),
+	    .layout = &d.layout,
+	    .source = "direct",
+	    .backend = d.scanner->ops->name,
+	    .scan_usec = d.snap.stats.usec,
+	};
+	r = report_build(&in, kind, a->args, a->n_args, &doc, &bad);
+	if (r < 0)
 		ret = bad ? name_error(r, bad) : (fprintf(stderr, "pinctl: %s\n", strerror(-r)), 1);
-	} else {
-		ShowContext c = {
-		    .snap = &d.snap,
-		    .budgets = &d.budgets,
-		    .count = d.have_sources ? d.sources.config.count
-					    : (unsigned)(COUNT_PINNED | COUNT_LOCKED),
-		    .layout = &d.layout,
-		    .backend = d.scanner->ops->name,
-		    .legend = a->legend,
-		    .out = stdout,
-		};
-		r = show(&c, &v);
-		if (r < 0 || fflush(stdout) != 0) {
-			fprintf(stderr, "pinctl: writing output failed\n");
-			ret = EXIT_FAIL;
-		} else if (d.sources_failed)
-			ret = EXIT_FAIL;
-	}
-	view_done(&v);
+	else if (render_report(stdout, doc, a->json, a->legend) < 0) {
+		fprintf(stderr, "pinctl: writing output failed\n");
+		ret = EXIT_FAIL;
+	} else if (d.sources_failed)
+		ret = EXIT_FAIL;
+	json_object_put(doc);
 	direct_done(&d);
 	return ret;
 }

@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	    "\n"
 	    "Commands:\n"
 	    "  status [NAME...]   tree of groups: pinned/locked, state, top pinners, memcg\n"
-	    "                     context (direct only), system summary\n"
+	    "                     context, system summary\n"
 	    "  list               one row per budget or group holding pins\n"
 	    "  ps [NAME]          processes holding pins, largest first\n"
 	    "  set-property NAME PinnedMemoryMax=SIZE|X-PinnedMemoryAction=ACTION...\n"

@@ -35,11 +35,28 @@ static inline void closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_(f)       __attribute__((cleanup(f)))
-#define _cleanup_free_     _cleanup_(freep)
-#define _cleanup_close_    _cleanup_(closep)
-#define _cleanup_fclose_   _cleanup_(fclosep)
-#define _cleanup_closedir_ _cleanup_(closedirp)
+/* NULL-terminated string arrays, as sd_bus_message_read_strv() makes them */
+static inline size_t strv_length(char *const *l)
+{
+	size_t n = 0;
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+static inline void strv_freep(char ***l)
+{
+	for (char **i = *l; i && *i; i++)
+		free(*i);
+	free(*l);
+}
+
+#define _cleanup_(f)        __attribute__((cleanup(f)))
+#define _cleanup_free_      _cleanup_(freep)
+#define _cleanup_close_     _cleanup_(closep)
+#define _cleanup_fclose_    _cleanup_(fclosep)
+#define _cleanup_closedir_  _cleanup_(closedirp)
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
 
 /* Hands ownership out of a cleanup variable: returns the value, leaves NULL behind. */
 #define TAKE_PTR(p)                                                                                \

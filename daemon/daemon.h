@@ -12,6 +12,7 @@
 #include "enforce.h"
 #include "measure.h"
 #include "policy.h"
+#include "report.h"
 #include "reserve.h"
 #include "scan.h"
 #include "sources.h"
@@ -92,6 +93,15 @@ const char *daemon_cgroup_root(const Daemon *d);
 void daemon_log_reservation(int priority, const char *event, const Reservation *r,
 			    const char *budget, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The inputs of a report from the last measurement (taken now when there is none yet),
+ * the policy's states and the reservations (describe.c). */
+void daemon_report_input(Daemon *d, ReportInput *ret);
+
+/* The report for command ("status", "list", "ps"; else -EOPNOTSUPP) as compact JSON. A bad
+ * name is returned in *ret_bad as report_build() says. */
+int daemon_describe(Daemon *d, const char *command, char **names, size_t n_names, char **ret_json,
+		    const char **ret_bad);
 
 uint64_t now_usec(void);          /* CLOCK_MONOTONIC */
 uint64_t now_realtime_usec(void); /* CLOCK_REALTIME */

@@ -14,6 +14,7 @@
 #include "polkit.h"
 #include "settings.h"
 #include "unitname.h"
+#include "report.h"
 #include "view.h"
 
 #define BUS_NAME      "org.pind.Pind1"
@@ -53,29 +54,19 @@ int check_name(const char *name, bool unit_only, sd_bus_error *error)
 	return 0;
 }
 
-static const char *group_state(Daemon *d, const GroupView *g, GroupState *gs)
-{
-	view_group_state(&d->layout, g, d->sources.config.count, gs);
-	const BudgetState *st = g->budget ? policy_find(&d->policy, g->name) : NULL;
-	if (st && st->n_frozen > 0)
-		return "frozen";
-	if (st && st->sig_stage > 0)
-		return "signalled";
-	if (st && st->killed)
-		return "killed";
-	if (st && st->over)
-		return "over";
-	return gs->state;
-}
-
 static int append_group(Daemon *d, sd_bus_message *reply, const GroupView *g)
 {
 	GroupState gs;
-	const char *state = group_state(d, g, &gs);
-	int r = sd_bus_message_append(reply, "(ssttts)", g->name, g->node ? g->node->path : "",
-				      g->node ? g->node->pinned_sum : 0,
-				      g->node ? g->node->locked_sum : 0,
-				      g->budget ? g->budget->max : UINT64_MAX, state);
+	ReportInput in;
+
+	daemon_report_input(d, &in);
+	int r = report_group_state(&in, g, &gs);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "(ssttts)", g->name, g->node ? g->node->path : "",
+				  g->node ? g->node->pinned_sum : 0,
+				  g->node ? g->node->locked_sum : 0,
+				  g->budget ? g->budget->max : UINT64_MAX, gs.state);
 	group_state_done(&gs);
 	return r;
 }
@@ -177,6 +168,32 @@ static int method_list_processes(sd_bus_message *m, void *userdata, sd_bus_error
 	sd_bus_message_unref(reply);
 	view_done(&v);
 	return r;
+}
+
+static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	Bus *b = userdata;
+	_cleanup_free_ char *json = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	const char *command, *bad = NULL;
+
+	int r = sd_bus_message_read(m, "s", &command);
+	if (r >= 0)
+		r = sd_bus_message_read_strv(m, &names);
+	if (r < 0)
+		return r;
+	for (char **n = names; n && *n; n++)
+		if ((r = check_name(*n, false, error)) < 0)
+			return r;
+	r = daemon_describe(b->d, command, names, strv_length(names), &json, &bad);
+	if (r == -EOPNOTSUPP)
+		return sd_bus_error_setf(error, ERR_ARGS,
+					 "Cannot describe '%.32s' (status, list or ps)", command);
+	if (r == -E2BIG)
+		return sd_bus_error_setf(error, ERR_ARGS, "ps describes one group at most");
+	if (r < 0)
+		return bad ? view_error(r, bad, error) : r;
+	return sd_bus_reply_method_return(m, "s", json);
 }
 
 /* --- changing methods --- */
@@ -388,6 +405,8 @@ static const sd_bus_vtable vtable[] = {
     SD_BUS_METHOD_WITH_NAMES("ListProcesses", "s", SD_BUS_PARAM(name), "a(ustts)",
 			     SD_BUS_PARAM(processes), method_list_processes,
 			     SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Describe", "sas", SD_BUS_PARAM(command) SD_BUS_PARAM(names), "s",
+			     SD_BUS_PARAM(json), method_describe, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("SetPinnedMemoryMax", "stb",
 			     SD_BUS_PARAM(name) SD_BUS_PARAM(max) SD_BUS_PARAM(runtime), "", ,
 			     method_set_max, SD_BUS_VTABLE_UNPRIVILEGED),

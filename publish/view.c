@@ -173,24 +173,6 @@ void view_done(View *v)
 	*v = (View){};
 }
 
-int view_group_state(const CgLayout *l, const GroupView *g, unsigned count, GroupState *ret)
-{
-	bool frozen = false;
-
-	*ret = (GroupState){};
-	if (g->node && cg_frozen(l, g->node->path, &frozen) >= 0 && frozen) {
-		ret->state = "frozen";
-		if (cg_mark_get(l, g->node->path, &ret->frozen_by) < 0)
-			ret->frozen_by = NULL;
-		return 0;
-	}
-	if (!g->budget)
-		ret->state = "unbudgeted";
-	else
-		ret->state = cg_usage(g->node, count) > g->budget->max ? "over" : "ok";
-	return 0;
-}
-
 void group_state_done(GroupState *s)
 {
 	free(s->frozen_by);

@@ -37,15 +37,12 @@ int view_groups(Snapshot *s, const BudgetSet *b, char **names, size_t n_names, b
 /* Processes holding pins below node, largest (pinned + locked) first. */
 int view_procs(CgNode *node, View *v);
 
-/* A group's state as pind names it: "frozen" (frozen_by: the mark, a budget's name or
- * "pinctl"; NULL when someone else froze it), else "over" or "ok" against its budget,
- * "unbudgeted" without one. */
+/* A group's state (report_group_state()): state is static, frozen_by malloc'd or NULL. */
 typedef struct GroupState {
 	const char *state;
 	char *frozen_by;
 } GroupState;
 
-int view_group_state(const CgLayout *l, const GroupView *g, unsigned count, GroupState *ret);
 void group_state_done(GroupState *s);
 
 void view_done(View *v);

@@ -222,16 +222,49 @@ check_eq "pinctl ps names vm1 with its bytes" "$((32 * MiB))" \
 	"$(jq --argjson p "$vm1" '.processes[] | select(.pid == $p) | .pinned' "$TEST_TMP/pps.json")"
 "$PINCTL" status machine.slice >"$TEST_TMP/pst.txt" 2>&1
 check_grep "pinctl status over the bus" "machine\.slice" "$TEST_TMP/pst.txt"
+
+# --- one document and one text, whether pind answers or pinctl measures itself ---
+# keys: every path of the document, array indices as []; the same set on both sides
+keys() { jq -c '[paths | map(if type == "number" then "[]" else . end) | join(".")] | unique' "$1"; }
+# the text without what differs by nature: the system's totals (pind's procfs scanner
+# reads the budgeted subtrees only), the scan line and memcg's moving figures
+steady() { grep -v -e '^System: ' -e '^  Scan: ' -e '^      Memory: ' "$1"; }
+for cmd in status list ps; do
+	"$PINCTL" $cmd --json >"$TEST_TMP/k-pind.json" 2>/dev/null
+	"$PINCTL" --direct $PINCTL_SCAN --root="$root" --cgroup-root="$TEST_CG" $cmd --json \
+		>"$TEST_TMP/k-direct.json" 2>/dev/null
+	check_eq "pinctl $cmd --json: pind's and pinctl's own documents" "pind direct" \
+		"$(jq -r .source "$TEST_TMP/k-pind.json") $(jq -r .source "$TEST_TMP/k-direct.json")"
+	check_eq "pinctl $cmd --json: the same keys with and without pind" \
+		"$(keys "$TEST_TMP/k-direct.json")" "$(keys "$TEST_TMP/k-pind.json")"
+	n=$(keys "$TEST_TMP/k-pind.json" | jq length)
+	[ "$n" -ge "$(case $cmd in status) echo 60 ;; list) echo 25 ;; ps) echo 8 ;; esac)" ] &&
+		ok "pinctl $cmd --json: $n keys" || not_ok "pinctl $cmd --json: only $n keys"
+done
+for cmd in "status" "status machine.slice" "ps"; do
+	"$PINCTL" $cmd >"$TEST_TMP/t-pind.txt" 2>/dev/null
+	"$PINCTL" --direct $PINCTL_SCAN --root="$root" --cgroup-root="$TEST_CG" $cmd \
+		>"$TEST_TMP/t-direct.txt" 2>/dev/null
+	check_eq "pinctl $cmd: the same text with and without pind" \
+		"$(steady "$TEST_TMP/t-direct.txt")" "$(steady "$TEST_TMP/t-pind.txt")"
+done
+"$PINCTL" status machine.slice >"$TEST_TMP/t-pind.txt" 2>/dev/null
+check_grep "pinctl status through pind: RAM" '^System: [0-9.]+[KMGT] RAM, ' "$TEST_TMP/t-pind.txt"
+check_grep "pinctl status through pind: compaction" '^ +compaction: [0-9]+ stalls' "$TEST_TMP/t-pind.txt"
+check_grep "pinctl status through pind: memcg" '^ +Memory: ' "$TEST_TMP/t-pind.txt"
+check_grep "pinctl status through pind: the budget's source (gdbus SetPinnedMemoryMax above)" \
+	"^ +PinnedMemoryMax=infinity from $root/etc/systemd/system\.control/machine\.slice\.d/50-PinnedMemoryMax\.conf\$" \
+	"$TEST_TMP/t-pind.txt"
 "$PINCTL" monitor --json >"$TEST_TMP/pmon.json" 2>"$TEST_TMP/pmon.err" &
 pmon=$!
 track_pid $pmon
 disown
 sleep 0.3
-check_run "pinctl set-property over the bus" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=40M
+check_run "pinctl set-property over the bus" 0 "$PINCTL" --root="$root" set-property machine.slice PinnedMemoryMax=40M
 frozen_twice() { for _ in $(seq 100); do [ "$(grep -c "machine\.slice: froze vm1\.service" "$log")" -ge 2 ] && return 0; sleep 0.05; done; return 1; }
 frozen_twice && ok "frozen again" || not_ok "no second freeze"
 : >"$TEST_TMP/reserve.out"
-check_run "pinctl set-property infinity" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=infinity
+check_run "pinctl set-property infinity" 0 "$PINCTL" --root="$root" set-property machine.slice PinnedMemoryMax=infinity
 sleep 0.8
 kill -TERM $pmon
 check_eq "pinctl monitor: one JSON object per signal, in order" "BudgetExceeded ActionTaken BudgetRestored ActionTaken" \
@@ -242,7 +275,7 @@ id=$(awk '/^granted/ { print $2 }' "$TEST_TMP/reserve.out")
 check_run "pinctl release" 0 "$PINCTL" release "$id"
 check_run "pinctl release again: no such reservation" 2 "$PINCTL" release "$id"
 # reservations as pinctl shows them: status, list, --json
-check_run "pinctl set-property 128M" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=128M
+check_run "pinctl set-property 128M" 0 "$PINCTL" --root="$root" set-property machine.slice PinnedMemoryMax=128M
 "$PINCTL" reserve machine.slice 40M --holder=vm3.service --ttl=1min >"$TEST_TMP/reserve.out" 2>&1
 check_grep "pinctl reserve: granted, with the budget's figures after it" \
 	'^granted r[0-9]+ \(machine\.slice: 56\.0M used \+ 40\.0M reserved of 128\.0M, 32\.0M available\)$' "$TEST_TMP/reserve.out"
@@ -263,9 +296,9 @@ check_eq "pinctl list --json: the budget's reserved bytes" $((40 * MiB)) \
 check_eq "pinctl list --json: the reservation" "\"$id\" \"vm3.service\" $((40 * MiB)) true" \
 	"$(jq -r '.reservations[0] | "\(.id|tojson) \(.holder|tojson) \(.bytes) \(.ttl_usec <= 60000000)"' "$TEST_TMP/pl.json")"
 check_run "pinctl release of it" 0 "$PINCTL" release "$id"
-check_run "pinctl set-property infinity again" 0 "$PINCTL" set-property machine.slice PinnedMemoryMax=infinity
+check_run "pinctl set-property infinity again" 0 "$PINCTL" --root="$root" set-property machine.slice PinnedMemoryMax=infinity
 check_run "pinctl freeze of an unknown group: 5" 5 "$PINCTL" freeze nosuch.service
-as_nobody "$PINCTL" set-property machine.slice PinnedMemoryMax=1G >/dev/null 2>"$TEST_TMP/e"
+as_nobody "$PINCTL" --root="$root" set-property machine.slice PinnedMemoryMax=1G >/dev/null 2>"$TEST_TMP/e"
 check_eq "pinctl as nobody: access denied exit code" 4 $?
 check_run "pinctl reload" 0 "$PINCTL" reload
 check_eq "pinctl --json freeze/thaw/reload answer JSON" "true true true" \
