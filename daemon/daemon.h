@@ -94,6 +94,51 @@ void daemon_log_reservation(int priority, const char *event, const Reservation *
 			    const char *budget, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* --- what the D-Bus API changes (operations.c): the bus checks and marshals --- */
+
+/* A measurement to answer from: a scan now when there is none yet. */
+void daemon_ensure_measured(Daemon *d);
+
+typedef struct DaemonSetting {
+	const char *unit, *file, *key, *value;
+	bool runtime;    /* below /run */
+	const char *who; /* the caller, for the log */
+} DaemonSetting;
+
+/* Writes the drop-in (*ret_path) and reloads. -ELOOP: a symbolic link is in the way;
+ * -EUCLEAN: written, but the configuration has an error elsewhere (*ret_problem, may be
+ * NULL) and the previous budgets stay in force. */
+int daemon_write_setting(Daemon *d, const DaemonSetting *s, char **ret_path, char **ret_problem);
+
+/* Freezes or thaws a group by hand (pinctl's mark). -ENOENT/-EINVAL: no such group or a
+ * bad name; -EISDIR: the cgroup root; -EPERM: a thaw of what neither pind nor pinctl
+ * froze; > 0: nothing to do. A thaw of pind's own freeze makes it no longer pind's. */
+int daemon_freeze_by_hand(Daemon *d, const char *name, bool freeze, const char *who);
+
+typedef struct DaemonReserve {
+	const char *group;
+	uint64_t bytes;
+	const char *holder; /* NULL: none */
+	uint64_t ttl_usec;  /* 0: none */
+} DaemonReserve;
+
+typedef struct DaemonGrant {
+	bool granted;
+	char *id;     /* when granted */
+	char *budget; /* the tightest budget containing the group */
+	uint64_t max; /* its max */
+	Admission a;  /* its figures after the call (a grant is in reserved); a.budget NULL */
+} DaemonGrant;
+
+/* Admission control: grants when the tightest budget containing the group has room, then
+ * scans (the reservation counts at once, StateFile keeps it). -ENOENT: no budget
+ * contains the group. */
+int daemon_reserve(Daemon *d, const DaemonReserve *q, DaemonGrant *ret);
+void daemon_grant_done(DaemonGrant *g);
+
+/* Ends a reservation and scans. -ENOENT: no such id. */
+int daemon_release(Daemon *d, const char *id, const char *who);
+
 /* The inputs of a report from the last measurement (taken now when there is none yet),
  * the policy's states and the reservations (describe.c). */
 void daemon_report_input(Daemon *d, ReportInput *ret);

@@ -26,8 +26,7 @@ static const char *policy_says(const char *budget, void *userdata)
 
 void daemon_report_input(Daemon *d, ReportInput *ret)
 {
-	if (!d->snap.tree)
-		daemon_scan(d); /* a measurement to answer from */
+	daemon_ensure_measured(d);
 	*ret = (ReportInput){
 	    .snap = &d->snap,
 	    .budgets = &d->budgets,

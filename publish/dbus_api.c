@@ -5,10 +5,8 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
-#include "actuate.h"
 #include "dbus_api.h"
 #include "dbus_internal.h"
-#include "dropin.h"
 #include "log.h"
 #include "macro.h"
 #include "polkit.h"
@@ -33,12 +31,6 @@ int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error)
 }
 
 /* --- groups --- */
-
-void ensure_measured(Daemon *d)
-{
-	if (!d->snap.tree)
-		daemon_scan(d);
-}
 
 int check_name(const char *name, bool unit_only, sd_bus_error *error)
 {
@@ -87,7 +79,7 @@ static int method_list_groups(sd_bus_message *m, void *userdata, sd_bus_error *e
 	View v = {};
 	const char *bad = NULL;
 
-	ensure_measured(b->d);
+	daemon_ensure_measured(b->d);
 	int r = view_groups(&b->d->snap, &b->d->budgets, NULL, 0, false, &v, &bad);
 	if (r >= 0)
 		r = sd_bus_message_new_method_return(m, &reply);
@@ -117,7 +109,7 @@ static int method_get_group(sd_bus_message *m, void *userdata, sd_bus_error *err
 		return r;
 	if ((r = check_name(name, false, error)) < 0)
 		return r;
-	ensure_measured(b->d);
+	daemon_ensure_measured(b->d);
 	char *names[] = {(char *)name};
 	r = view_groups(&b->d->snap, &b->d->budgets, names, 1, false, &v, &bad);
 	if (r < 0) {
@@ -147,7 +139,7 @@ static int method_list_processes(sd_bus_message *m, void *userdata, sd_bus_error
 		return r;
 	if (name[0] && (r = check_name(name, false, error)) < 0)
 		return r;
-	ensure_measured(b->d);
+	daemon_ensure_measured(b->d);
 	n = b->d->snap.tree->root;
 	if (name[0] && (r = cg_tree_resolve(b->d->snap.tree, name, &n)) < 0)
 		return view_error(r, name, error);
@@ -198,35 +190,34 @@ static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 /* --- changing methods --- */
 
-static int reply_after_reload(Bus *b, sd_bus_message *m, const char *written, sd_bus_error *error)
+const char *sender(sd_bus_message *m)
 {
-	_cleanup_free_ char *problem = NULL;
-
-	if (daemon_reload(b->d, &problem) < 0)
-		return sd_bus_error_setf(
-		    error, ERR_VALUE,
-		    "Wrote %s, but the configuration has an error elsewhere, so "
-		    "the previous budgets stay in force: %s",
-		    written, problem ? problem : "see the log");
-	return sd_bus_reply_method_return(m, NULL);
+	return sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?";
 }
 
 static int write_setting(Bus *b, sd_bus_message *m, const char *unit, const char *file,
 			 const char *key, const char *value, int runtime, sd_bus_error *error)
 {
-	_cleanup_free_ char *path = NULL;
-	const UnitPaths *p = &b->d->sources.paths;
+	_cleanup_free_ char *path = NULL, *problem = NULL;
+	DaemonSetting s = {.unit = unit,
+			   .file = file,
+			   .key = key,
+			   .value = value,
+			   .runtime = runtime,
+			   .who = sender(m)};
 
-	int r =
-	    dropin_write(runtime ? p->runtime_control : p->control, unit, file, key, value, &path);
+	int r = daemon_write_setting(b->d, &s, &path, &problem);
+	if (r == -EUCLEAN)
+		return sd_bus_error_setf(error, ERR_VALUE,
+					 "Wrote %s, but the configuration has an error elsewhere, "
+					 "so the previous budgets stay in force: %s",
+					 path, problem ? problem : "see the log");
 	if (r < 0)
 		return sd_bus_error_setf(error, r == -ELOOP ? ERR_ACCESS : ERR_VALUE,
 					 "Writing the drop-in for %s failed: %s", unit,
 					 r == -ELOOP ? "a symbolic link is in the way"
 						     : strerror(-r));
-	log_msg(LOG_INFO, "%s=%s for %s written to %s (D-Bus, by %s)", key, value, unit, path,
-		sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
-	return reply_after_reload(b, m, path, error);
+	return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_set_max(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -276,48 +267,28 @@ static int method_set_action(sd_bus_message *m, void *userdata, sd_bus_error *er
 			     action, runtime, error);
 }
 
-/* The cgroup of a group that exists now. */
-static int group_cgroup(Bus *b, const char *name, CgNode **ret, sd_bus_error *error)
-{
-	int r = check_name(name, false, error);
-	if (r < 0)
-		return r;
-	ensure_measured(b->d);
-	r = cg_tree_resolve(b->d->snap.tree, name, ret);
-	if (r < 0)
-		return view_error(r, name, error);
-	if (strcmp((*ret)->path, "/") == 0 || (*ret) == b->d->snap.tree->root)
-		return sd_bus_error_setf(error, ERR_ARGS, "Refusing to act on the cgroup root");
-	return 0;
-}
-
 static int method_freeze_thaw(sd_bus_message *m, Bus *b, bool freeze, sd_bus_error *error)
 {
 	const char *name;
-	CgNode *n;
 
 	int r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
-	if ((r = check_access(b, m, error)) != 0 || (r = group_cgroup(b, name, &n, error)) < 0)
+	if ((r = check_access(b, m, error)) != 0 || (r = check_name(name, false, error)) < 0)
 		return r;
-	r = freeze ? cg_manual_freeze(&b->d->layout, n->path)
-		   : cg_manual_thaw(&b->d->layout, n->path);
+	r = daemon_freeze_by_hand(b->d, name, freeze, sender(m));
+	if (r == -ENOENT || r == -EINVAL)
+		return view_error(r, name, error);
+	if (r == -EISDIR)
+		return sd_bus_error_setf(error, ERR_ARGS, "Refusing to act on the cgroup root");
 	if (r == -EPERM && !freeze)
-		return sd_bus_error_setf(
-		    error, ERR_VALUE,
-		    "%s was frozen neither by pind nor by pinctl; pind does not "
-		    "thaw it",
-		    name);
+		return sd_bus_error_setf(error, ERR_VALUE,
+					 "%s was frozen neither by pind nor by pinctl; pind does "
+					 "not thaw it",
+					 name);
 	if (r < 0)
 		return sd_bus_error_setf(error, ERR_VALUE, "%s %s failed: %s",
 					 freeze ? "Freezing" : "Thawing", name, strerror(-r));
-	if (r == 0) {
-		if (!freeze) /* pind's own freeze, undone by hand: no longer pind's */
-			policy_forget_frozen(&b->d->policy, n->path, now_usec());
-		log_msg(LOG_NOTICE, "%s %s on request (D-Bus, by %s)", freeze ? "froze" : "thawed",
-			name, sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
-	}
 	return sd_bus_reply_method_return(m, NULL);
 }
 

@@ -27,8 +27,8 @@ struct Bus {
 int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error);
 /* A group name (unit_only: a unit name) fit to look up, else InvalidArgs. */
 int check_name(const char *name, bool unit_only, sd_bus_error *error);
-/* A measurement to answer from, taken now when there is none yet. */
-void ensure_measured(Daemon *d);
+/* The caller, for the log. */
+const char *sender(sd_bus_message *m);
 
 /* Admission control: Reserve, ReserveDetailed, Release, ListReservations, and the
  * budgets' figures with what is reserved (ListBudgets, GetBudget). */

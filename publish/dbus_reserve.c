@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The admission-control half of the D-Bus API: reservations, and the budgets' figures
- * with what is reserved in them. Marshalling only; the rules are in reserve.c. */
+ * with what is reserved in them. Marshalling only: daemon_reserve() and daemon_release()
+ * change the state, the rules are in reserve.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -11,19 +12,11 @@
 #include "reserve.h"
 #include "size.h"
 
-typedef struct Grant {
-	bool granted;
-	const char *id;
-	Admission a; /* after the call: a grant is counted in reserved, not in available */
-} Grant;
-
-static int reserve(Bus *b, sd_bus_message *m, Grant *g, char **id_copy, sd_bus_error *error)
+/* Reads and checks Reserve's arguments and reserves; 1 while polkit is asked. */
+static int reserve(Bus *b, sd_bus_message *m, DaemonGrant *g, sd_bus_error *error)
 {
-	Daemon *d = b->d;
-	const char *name, *holder, *id;
+	const char *name, *holder;
 	uint64_t bytes, ttl;
-	char want[FORMAT_BYTES_MAX], used[FORMAT_BYTES_MAX], held[FORMAT_BYTES_MAX],
-	    max[FORMAT_BYTES_MAX];
 
 	int r = sd_bus_message_read(m, "stst", &name, &bytes, &holder, &ttl);
 	if (r < 0)
@@ -36,77 +29,33 @@ static int reserve(Bus *b, sd_bus_message *m, Grant *g, char **id_copy, sd_bus_e
 		return sd_bus_error_setf(
 		    error, ERR_VALUE,
 		    "Reserving %" PRIu64 " bytes makes no sense (1 byte to 1 EiB)", bytes);
-	ensure_measured(d);
-	unsigned count = d->sources.config.count;
-	reservations_admit(&d->reservations, d->snap.tree, count, &d->budgets, name, &g->a);
-	if (!g->a.budget)
+	DaemonReserve q = {
+	    .group = name, .bytes = bytes, .holder = holder[0] ? holder : NULL, .ttl_usec = ttl};
+	r = daemon_reserve(b->d, &q, g);
+	if (r == -ENOENT)
 		return sd_bus_error_setf(error, ERR_GROUP, "No budget contains '%s'", name);
-	format_bytes(want, sizeof(want), bytes);
-	format_bytes(used, sizeof(used), g->a.used);
-	format_bytes(max, sizeof(max), g->a.budget->max);
-	g->granted = bytes <= g->a.available;
-	if (!g->granted) {
-		Reservation asked = {.group = (char *)name,
-				     .holder = holder[0] ? (char *)holder : NULL,
-				     .bytes = bytes};
-		daemon_log_reservation(
-		    LOG_NOTICE, "denied", &asked, g->a.budget->name,
-		    "reservation of %s in %s%s%s denied: %s has %s used + %s reserved of %s", want,
-		    name, holder[0] ? " for " : "", holder, g->a.budget->name, used,
-		    format_bytes(held, sizeof(held), g->a.reserved), max);
-		g->id = "";
-		return 0;
-	}
-	r = reservations_add(&d->reservations, name, bytes, holder, ttl, now_usec(),
-			     now_realtime_usec(), &id);
-	if (r < 0)
-		return r;
-	g->a.reserved = g->a.reserved + bytes < bytes ? UINT64_MAX : g->a.reserved + bytes;
-	if (g->a.available != UINT64_MAX)
-		g->a.available -= bytes;
-	daemon_log_reservation(LOG_INFO, "granted", &d->reservations.v[d->reservations.n - 1],
-			       g->a.budget->name,
-			       "reserved %s in %s as %s%s%s: %s has %s used + %s reserved of %s",
-			       want, name, id, holder[0] ? " for " : "", holder, g->a.budget->name,
-			       used, format_bytes(held, sizeof(held), g->a.reserved), max);
-	/* the scan may end it at once (the holder pins it all) */
-	g->id = *id_copy = strdup(id);
-	if (!g->id)
-		return -ENOMEM;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int method_reserve(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	Bus *b = userdata;
-	_cleanup_free_ char *id = NULL;
-	Grant g = {};
+	_cleanup_(daemon_grant_done) DaemonGrant g = {};
 
-	int r = reserve(b, m, &g, &id, error);
+	int r = reserve(userdata, m, &g, error);
 	if (r != 0) /* an error, or polkit is asked */
 		return r;
-	if (g.granted)
-		daemon_scan(b->d); /* counts at once, and StateFile keeps it */
-	return sd_bus_reply_method_return(m, "bts", g.granted, g.a.available, g.id);
+	return sd_bus_reply_method_return(m, "bts", g.granted, g.a.available, g.id ? g.id : "");
 }
 
 int method_reserve_detailed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	Bus *b = userdata;
-	_cleanup_free_ char *id = NULL, *budget = NULL;
-	Grant g = {};
+	_cleanup_(daemon_grant_done) DaemonGrant g = {};
 
-	int r = reserve(b, m, &g, &id, error);
+	int r = reserve(userdata, m, &g, error);
 	if (r != 0) /* an error, or polkit is asked */
 		return r;
-	/* the scan rebuilds the budget set: keep what the reply needs */
-	if (!(budget = strdup(g.a.budget->name)))
-		return -ENOMEM;
-	uint64_t max = g.a.budget->max;
-	if (g.granted)
-		daemon_scan(b->d); /* counts at once, and StateFile keeps it */
-	return sd_bus_reply_method_return(m, "btssttt", g.granted, g.a.available, g.id, budget,
-					  g.a.used, g.a.reserved, max);
+	return sd_bus_reply_method_return(m, "btssttt", g.granted, g.a.available, g.id ? g.id : "",
+					  g.budget, g.a.used, g.a.reserved, g.max);
 }
 
 int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -119,20 +68,11 @@ int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return r;
 	if ((r = check_access(b, m, error)) != 0)
 		return r;
-	const Reservation *rv = NULL;
-	for (size_t i = 0; i < b->d->reservations.n; i++)
-		if (strcmp(b->d->reservations.v[i].id, id) == 0)
-			rv = &b->d->reservations.v[i];
-	if (!rv)
+	r = daemon_release(b->d, id, sender(m));
+	if (r == -ENOENT)
 		return sd_bus_error_setf(error, ERR_ARGS, "No reservation '%.64s'", id);
-	char size[FORMAT_BYTES_MAX];
-	daemon_log_reservation(LOG_INFO, "released", rv, NULL,
-			       "reservation %s of %s in %s%s%s released (D-Bus, by %s)", id,
-			       format_bytes(size, sizeof(size), rv->bytes), rv->group,
-			       rv->holder ? " for " : "", rv->holder ? rv->holder : "",
-			       sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
-	reservations_release(&b->d->reservations, id);
-	daemon_scan(b->d);
+	if (r < 0)
+		return r;
 	return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -144,7 +84,7 @@ int method_list_reservations(sd_bus_message *m, void *userdata, sd_bus_error *er
 	uint64_t mono = now_usec(), real = now_realtime_usec();
 
 	(void)error;
-	ensure_measured(d);
+	daemon_ensure_measured(d);
 	int r = sd_bus_message_new_method_return(m, &reply);
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(ssstttt)");
@@ -184,7 +124,7 @@ int method_list_budgets(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	sd_bus_message *reply = NULL;
 
 	(void)error;
-	ensure_measured(b->d);
+	daemon_ensure_measured(b->d);
 	int r = sd_bus_message_new_method_return(m, &reply);
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(sstttss)");
@@ -209,7 +149,7 @@ int method_get_budget(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return r;
 	if ((r = check_name(name, false, error)) < 0)
 		return r;
-	ensure_measured(b->d);
+	daemon_ensure_measured(b->d);
 	const Budget *bu = budgets_find(&b->d->budgets, name);
 	if (!bu)
 		return sd_bus_error_setf(error, ERR_GROUP, "No budget for '%s'", name);
