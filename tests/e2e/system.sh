@@ -130,7 +130,12 @@ check_eq "the scope holds the other pinhog" "$VM2" "$(rig cat "/sys/fs/cgroup/ma
 # and one on the host, outside the rig's namespaces
 make_test_cgroup
 start_pinhog HOST_HOG host --name hog-host 8M || exit 1
-pinctl ps --json >"$TEST_TMP/ps.json" 2>"$TEST_TMP/ps.err"
+# pind scans every 100 ms: until a scan since the hogs pinned has them (5 s at most)
+for _ in $(seq 50); do
+	pinctl ps --json >"$TEST_TMP/ps.json" 2>"$TEST_TMP/ps.err"
+	[ "$(jq '[.processes[] | select(.comm == "hog-vm1" or .comm == "hog-vm2")] | length' "$TEST_TMP/ps.json")" = 2 ] && break
+	sleep 0.1
+done
 check_eq "pinctl ps names vm1's pinhog by its pid in the rig" "$VM1" \
 	"$(jq -r '.processes[] | select(.comm == "hog-vm1") | .pid' "$TEST_TMP/ps.json")"
 check_eq "pinctl ps names the scope's pinhog by its pid in the rig" "$VM2" \
