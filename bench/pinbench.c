@@ -34,6 +34,7 @@
 #include "pinbench.h"
 #include "procfs.h"
 #include "scan.h"
+#include "scan_bpf.h"
 
 #ifndef __NR_close_range
 #define __NR_close_range 436

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <search.h>
 #include <stdio.h>
@@ -15,15 +16,19 @@
 
 #define WATCH_MASK                                                                                 \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
-#define MAX_DEPTH 64 /* as cg_tree_walk */
+#define EVENTS_MASK (IN_MODIFY | IN_DONT_FOLLOW)
+#define MAX_DEPTH   64 /* as cg_tree_walk */
 
 struct CgWatch {
 	char *mount, *root;
 	CgTree *tree;
 	int fd;
 	sd_event_source *source;
-	void *by_watch; /* tsearch tree of the nodes, by watch descriptor */
+	void *by_watch;  /* tsearch tree of the nodes, by watch descriptor */
+	void *by_events; /* the same, by the watch descriptor of their cgroup.events */
 	uint64_t generation;
+	cgwatch_populated_fn populated;
+	void *populated_userdata;
 	unsigned rewalks;
 	unsigned cgroups;            /* as counted at counted_generation */
 	uint64_t counted_generation; /* 0: not yet (generation is 1 after the first walk) */
@@ -41,11 +46,69 @@ static int by_watch(const void *a, const void *b)
 	return (x->watch > y->watch) - (x->watch < y->watch);
 }
 
+static int by_events(const void *a, const void *b)
+{
+	const CgNode *x = a, *y = b;
+	return (x->events_watch > y->events_watch) - (x->events_watch < y->events_watch);
+}
+
 static CgNode *lookup(CgWatch *w, int wd)
 {
 	CgNode key = {.watch = wd};
 	CgNode **found = tfind(&key, &w->by_watch, by_watch);
 	return found ? *found : NULL;
+}
+
+static CgNode *lookup_events(CgWatch *w, int wd)
+{
+	CgNode key = {.events_watch = wd};
+	CgNode **found = tfind(&key, &w->by_events, by_events);
+	return found ? *found : NULL;
+}
+
+/* cgroup.events of n as it is now; an empty cgroup that became populated counts. */
+static void read_cgroup_events(CgWatch *w, CgNode *n, bool count)
+{
+	_cleanup_free_ char *path = NULL;
+	char buf[256], *line, *save = NULL;
+
+	if (asprintf(&path, "%s%s/cgroup.events", w->mount, n->path) < 0)
+		return;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (len <= 0)
+		return; /* removed meanwhile: its IN_IGNORED follows */
+	buf[len] = 0;
+	bool was = n->populated;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "populated ", 10) == 0)
+			n->populated = line[10] == '1';
+		else if (strncmp(line, "frozen ", 7) == 0)
+			n->frozen = line[7] == '1';
+	}
+	if (count && !was && n->populated && w->populated)
+		w->populated(n->path, w->populated_userdata);
+}
+
+/* Watches n's cgroup.events; none on cgroup v1 (not an error). */
+static int watch_cgroup_events(CgWatch *w, CgNode *n, const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (n->events_watch > 0)
+		return 0;
+	if (asprintf(&path, "%s/cgroup.events", dir) < 0)
+		return -ENOMEM;
+	int wd = inotify_add_watch(w->fd, path, EVENTS_MASK);
+	if (wd < 0)
+		return errno == ENOENT && access(dir, F_OK) == 0 ? 0 : negative_errno();
+	n->events_watch = wd;
+	if (!tsearch(n, &w->by_events, by_events)) {
+		n->events_watch = 0;
+		return -ENOMEM;
+	}
+	read_cgroup_events(w, n, false);
+	return 0;
 }
 
 static int unwatch_node(CgNode *n, unsigned depth, void *userdata)
@@ -57,6 +120,11 @@ static int unwatch_node(CgNode *n, unsigned depth, void *userdata)
 		tdelete(n, &w->by_watch, by_watch);
 		inotify_rm_watch(w->fd, n->watch); /* gone already for a removed cgroup */
 		n->watch = 0;
+	}
+	if (n->events_watch > 0) {
+		tdelete(n, &w->by_events, by_events);
+		inotify_rm_watch(w->fd, n->events_watch);
+		n->events_watch = 0;
 	}
 	return 0;
 }
@@ -88,6 +156,9 @@ static int watch_subtree(CgWatch *w, CgNode *n, unsigned depth)
 			return -ENOMEM;
 		}
 	}
+	int r = watch_cgroup_events(w, n, dir);
+	if (r < 0)
+		return r;
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d)
 		return negative_errno();
@@ -98,7 +169,7 @@ static int watch_subtree(CgWatch *w, CgNode *n, unsigned depth)
 		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		int r = cg_tree_add_child(n, de->d_name, &c);
+		r = cg_tree_add_child(n, de->d_name, &c);
 		if (r < 0)
 			return r;
 		r = watch_subtree(w, c, depth + 1);
@@ -118,13 +189,28 @@ static CgNode *child_named(CgNode *n, const char *name)
 	return NULL;
 }
 
+/* An event on a cgroup.events file: n's state changed, or the file is gone. */
+static void handle_cgroup_events(CgWatch *w, CgNode *n, const struct inotify_event *ev)
+{
+	if (ev->mask & IN_IGNORED) {
+		tdelete(n, &w->by_events, by_events);
+		n->events_watch = 0;
+	} else if (ev->mask & IN_MODIFY)
+		read_cgroup_events(w, n, true);
+}
+
 static int handle(CgWatch *w, const struct inotify_event *ev)
 {
 	if (ev->mask & IN_Q_OVERFLOW) {
 		w->lost = true;
 		return 0;
 	}
-	CgNode *n = lookup(w, ev->wd);
+	CgNode *n = lookup_events(w, ev->wd);
+	if (n) {
+		handle_cgroup_events(w, n, ev);
+		return 0;
+	}
+	n = lookup(w, ev->wd);
 	if (!n)
 		return 0;            /* a watch forgotten already */
 	if (ev->mask & IN_IGNORED) { /* its directory is gone */
@@ -213,7 +299,8 @@ static int walk(CgWatch *w)
 	if (r < 0)
 		return r;
 	tdestroy(w->by_watch, nop_free);
-	w->by_watch = NULL;
+	tdestroy(w->by_events, nop_free);
+	w->by_watch = w->by_events = NULL;
 	cg_tree_free(w->tree);
 	w->tree = NULL;
 	r = cg_tree_new(w->root, &w->tree);
@@ -230,7 +317,10 @@ int cgwatch_sync(CgWatch *w)
 	if (!w->lost)
 		return 0;
 	w->rewalks++;
-	return walk(w);
+	int r = walk(w);
+	if (w->populated) /* what moved meanwhile is not known */
+		w->populated(NULL, w->populated_userdata);
+	return r;
 }
 
 int cgwatch_new(sd_event *e, const char *mount, const char *root, CgWatch **ret)
@@ -258,6 +348,7 @@ CgWatch *cgwatch_free(CgWatch *w)
 		return NULL;
 	sd_event_source_disable_unref(w->source);
 	tdestroy(w->by_watch, nop_free);
+	tdestroy(w->by_events, nop_free);
 	cg_tree_free(w->tree);
 	if (w->fd >= 0)
 		close(w->fd);
@@ -280,6 +371,12 @@ const char *cgwatch_root(const CgWatch *w)
 uint64_t cgwatch_generation(const CgWatch *w)
 {
 	return w->generation;
+}
+
+void cgwatch_on_populated(CgWatch *w, cgwatch_populated_fn fn, void *userdata)
+{
+	w->populated = fn;
+	w->populated_userdata = userdata;
 }
 
 static int count(CgNode *n, unsigned depth, void *userdata)

@@ -236,6 +236,13 @@ static int update_budgets(Daemon *d, CgTree *tree)
 	return scanner_set_scope(d->scanner, roots, n);
 }
 
+/* cgwatch_populated_fn: processes moved in where no process event says so. */
+static void cgroup_populated(const char *path, void *userdata)
+{
+	Daemon *d = userdata;
+	scanner_cgroup_populated(d->scanner, path);
+}
+
 /* The managed tree, kept by cgwatch: watched anew when the root changed (a reload) or
  * could not be watched before; current as of now. */
 static int watched_tree(Daemon *d, CgTree **ret)
@@ -253,9 +260,11 @@ static int watched_tree(Daemon *d, CgTree **ret)
 		r = cgwatch_new(d->event, cg_layout_primary(&d->layout), root, &d->cgwatch);
 		if (r < 0)
 			return r;
+		cgwatch_on_populated(d->cgwatch, cgroup_populated, d);
 		d->budgets_stale = true;
 	}
 	r = cgwatch_sync(d->cgwatch);
+
 	/* a re-walk replaces the tree: the last snapshot's is gone */
 	d->snap.tree = cgwatch_tree(d->cgwatch);
 	d->snap.borrowed = true;
@@ -280,6 +289,11 @@ static int on_scan_events(sd_event_source *s, int fd, uint32_t revents, void *us
 /* What a scoped pass says about how it kept its processes current. */
 static void log_scope(Daemon *d, const ScanStats *st)
 {
+	if (st->moved_in > 0)
+		log_msg(LOG_INFO,
+			"%u processes moved into the budgeted subtrees (cgroup.events: an empty "
+			"cgroup became populated)",
+			st->moved_in);
 	switch (st->resync) {
 	case RESYNC_NONE:
 		break;
@@ -292,6 +306,12 @@ static void log_scope(Daemon *d, const ScanStats *st)
 	case RESYNC_LOST:
 		log_msg(LOG_WARNING,
 			"process events were lost; re-read the budgeted subtrees: %u processes "
+			"found, %u gone",
+			st->entered, st->left);
+		break;
+	case RESYNC_CGROUPS:
+		log_msg(LOG_WARNING,
+			"cgroup events were lost; re-read the budgeted subtrees: %u processes "
 			"found, %u gone",
 			st->entered, st->left);
 		break;
@@ -345,12 +365,16 @@ int daemon_scan(Daemon *d)
 		return r;
 	}
 	log_scope(d, &snap.stats);
-	if (snap.stats.overflowed != d->overflowed)
-		log_msg(LOG_NOTICE, snap.stats.overflowed
-					? "more processes hold pins than the bpf task walk keeps: "
-					  "the task iterator scans while that lasts"
-					: "the bpf task walk scans again");
-	d->overflowed = snap.stats.overflowed;
+	if (!!snap.stats.fallback != d->fell_back) {
+		const char *how = scanner_detail(d->scanner);
+		if (snap.stats.fallback)
+			log_msg(LOG_NOTICE, "%s", snap.stats.fallback);
+		else
+			log_msg(LOG_NOTICE, "the %s scanner scans its usual way again%s%s%s",
+				d->scanner->ops->name, how ? " (" : "", how ? how : "",
+				how ? ")" : "");
+	}
+	d->fell_back = snap.stats.fallback;
 	watch_scan_events(d);
 	d->snap = snap;
 	reservations_expire(&d->reservations, d->snap.tree, count, now_usec(), reservation_ended,

@@ -51,7 +51,7 @@ typedef struct Daemon {
 	sd_event_source *scan_timer;
 	sd_event_source *scan_events; /* the scanner's process events, once it has them */
 	bool said_no_events;
-	bool overflowed; /* the last scan had more holders than the bpf task walk keeps */
+	bool fell_back; /* the last scan ran a slower way than usual (ScanStats.fallback) */
 	Watch *watch;
 	PolicyState policy;
 	Reservations reservations;

@@ -28,8 +28,11 @@ typedef struct CgNode {
 	uint64_t pinned_sum, locked_sum; /* of the whole subtree */
 	unsigned nprocs, nprocs_sum;     /* processes holding pins */
 	CgProc *procs;
-	unsigned mark; /* free for the caller (views mark what to show) */
-	int watch;     /* cgwatch's inotify watch descriptor, 0 when none */
+	unsigned mark;    /* free for the caller (views mark what to show) */
+	int watch;        /* cgwatch's inotify watch descriptor, 0 when none */
+	int events_watch; /* cgwatch's on its cgroup.events (cgroup2), 0 when none */
+	bool populated;   /* cgroup.events, as cgwatch last read it: processes in the subtree */
+	bool frozen;      /* cgroup.events: the kernel has frozen the subtree */
 } CgNode;
 
 typedef struct CgTree {

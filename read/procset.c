@@ -347,6 +347,43 @@ static int list_subtree(ProcSet *s, int dfd, const char *path, Listing *l)
 	return errno > 0 ? -errno : 0;
 }
 
+int procset_probe_cgroup(ProcSet *s, const char *cgroup, unsigned *ret_added)
+{
+	_cleanup_free_ char *dir = NULL;
+	Listing l = {};
+	int r = 0;
+
+	*ret_added = 0;
+	if (!procset_in_scope(s, cgroup))
+		return 0;
+	if (asprintf(&dir, "%s%s", s->mount, cgroup) < 0)
+		return -ENOMEM;
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : negative_errno(); /* removed meanwhile */
+	ssize_t n = read_whole_at(s, dfd, "cgroup.procs");
+	if (n < 0)
+		return gone((int)n) ? 0 : (int)n;
+	for (const char *p = s->buf, *end = s->buf + n; p < end && r >= 0;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		uint64_t pid;
+		if (len > 0 && parse_u64(p, len, &pid) == 0 && pid > 0 && pid <= INT32_MAX)
+			r = listing_add(&l, (pid_t)pid, cgroup);
+		p += len + 1;
+	}
+	/* probed after the listing: a probe reads into the same buffer */
+	for (size_t i = 0; r >= 0 && i < l.n; i++) {
+		if (procset_find(s, l.v[i].pid))
+			continue; /* an event brought it in already */
+		r = procset_probe(s, l.v[i].pid);
+		if (r >= 0 && procset_find(s, l.v[i].pid))
+			(*ret_added)++;
+	}
+	listing_done(&l);
+	return r < 0 ? r : 0;
+}
+
 static int cmp_listed(const void *a, const void *b)
 {
 	const Listed *x = a, *y = b;

@@ -52,6 +52,11 @@ bool procset_in_scope(const ProcSet *s, const char *cgroup);
  * *ret_added and *ret_removed (may be NULL) count the differences. */
 int procset_resync(ProcSet *s, unsigned *ret_added, unsigned *ret_removed);
 
+/* The processes a cgroup (not its descendants) lists now, which moved in without an
+ * event: those not in the set are probed; *ret_added counts the ones added. Nothing for
+ * a cgroup out of scope or gone. */
+int procset_probe_cgroup(ProcSet *s, const char *cgroup, unsigned *ret_added);
+
 /* One process that started or exec'd: added when in scope, dropped when not. */
 int procset_probe(ProcSet *s, pid_t pid);
 

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "scan.h"
+#include "scan_bpf.h"
 #include "timespan.h"
 
 uint64_t scan_now_usec(void)
@@ -35,6 +36,12 @@ const char *scanner_detail(Scanner *s)
 int scanner_event_fd(Scanner *s)
 {
 	return s->ops->event_fd ? s->ops->event_fd(s) : -1;
+}
+
+void scanner_cgroup_populated(Scanner *s, const char *cgroup)
+{
+	if (s->ops->cgroup_populated)
+		s->ops->cgroup_populated(s, cgroup);
 }
 
 int scanner_process_events(Scanner *s)

@@ -8,8 +8,9 @@
 #include "settings.h"
 
 /* The process scan: one pass yields every thread-group leader that holds pinned or
- * locked memory, with its cgroup. Backends: procfs (here), bpf (later); nothing above
- * this interface knows which one runs. */
+ * locked memory, with its cgroup. Backends: procfs (scan_procfs.c) and bpf (scan_bpf.c,
+ * whose own knobs are in scan_bpf.h); nothing above this interface knows which one
+ * runs. */
 
 typedef struct PinRecord {
 	pid_t tgid;
@@ -25,22 +26,24 @@ typedef enum ScanResync {
 	RESYNC_NONE,     /* process events kept the set current */
 	RESYNC_SCOPE,    /* the first pass, or the budgeted subtrees changed */
 	RESYNC_LOST,     /* the proc connector lost events */
+	RESYNC_CGROUPS,  /* cgroup events were lost: moves between cgroups unknown */
 	RESYNC_PERIODIC, /* cgroup moves have no event: looked again */
 	RESYNC_ALWAYS,   /* no process events here: every pass */
 } ScanResync;
 
 typedef struct ScanStats {
-	unsigned visited;   /* processes looked at */
-	unsigned reported;  /* records passed to the callback */
-	unsigned vanished;  /* exited while being read */
-	unsigned malformed; /* unreadable status or cgroup file (skipped) */
-	uint64_t usec;      /* duration of the pass */
-	bool scoped;        /* only processes in the scope (scanner_set_scope) were read */
-	ScanResync resync;  /* set by scoped passes */
-	unsigned entered;   /* a resync found these, which no event had announced */
-	unsigned left;      /* a resync no longer found these */
-	int events_error;   /* why a scoped pass has no process events (negative errno), or 0 */
-	bool overflowed;    /* bpf: more holders than the task walk keeps; the iterator ran */
+	unsigned visited;     /* processes looked at */
+	unsigned reported;    /* records passed to the callback */
+	unsigned vanished;    /* exited while being read */
+	unsigned malformed;   /* unreadable status or cgroup file (skipped) */
+	uint64_t usec;        /* duration of the pass */
+	bool scoped;          /* only processes in the scope (scanner_set_scope) were read */
+	ScanResync resync;    /* set by scoped passes */
+	unsigned entered;     /* a resync found these, which no event had announced */
+	unsigned left;        /* a resync no longer found these */
+	unsigned moved_in;    /* found in cgroups that became populated, no event had said */
+	int events_error;     /* why a scoped pass has no process events (negative errno), or 0 */
+	const char *fallback; /* why this pass scanned a slower way than usual, or NULL */
 } ScanStats;
 
 /* Called once per record; the record's strings live until it returns. A negative
@@ -57,6 +60,7 @@ typedef struct ScannerOps {
 	int (*set_scope)(Scanner *s, const char *const *cgroups, size_t n);
 	int (*event_fd)(Scanner *s);
 	int (*process_events)(Scanner *s);
+	void (*cgroup_populated)(Scanner *s, const char *cgroup);
 	const char *(*detail)(Scanner *s); /* how it scans, for the log */
 } ScannerOps;
 
@@ -78,19 +82,6 @@ int scanner_procfs_one(Scanner *procfs, pid_t pid, scan_cb cb, void *userdata, S
  * without privileges, ENOENT without BTF, ...) when the kernel refuses it. */
 int scanner_bpf_new(const char *proc_root, const CgLayout *layout, Scanner **ret);
 
-/* How the bpf backend may scan; scanner_bpf_new() uses the defaults (all zero), tests the
- * rest. */
-typedef struct BpfScanOptions {
-	bool iterator_only; /* do not load the task walk: every pass runs the task iterator */
-	unsigned capacity;  /* records the walk keeps per pass; 0: all it can (PINSCAN_MAX) */
-} BpfScanOptions;
-int scanner_bpf_new_with(const char *proc_root, const CgLayout *layout, const BpfScanOptions *o,
-			 Scanner **ret);
-
-/* The first n records of the task walk's map into recs, with keys as room for n keys. */
-struct pinscan_record;
-int scan_bpf_read_records(int map_fd, uint32_t n, struct pinscan_record *recs, uint32_t *keys);
-
 /* The scanner Scanner= asks for: bpf, procfs, or auto (bpf where it loads, else procfs).
  * *ret_bpf_error (may be NULL) says why bpf was not used (0 when it was, or not asked). */
 int scanner_new(ScannerKind kind, const char *proc_root, const CgLayout *layout, Scanner **ret,
@@ -110,6 +101,11 @@ int scanner_set_scope(Scanner *s, const char *const *cgroups, size_t n);
  * between passes; -1 when the scanner has none. */
 int scanner_event_fd(Scanner *s);
 int scanner_process_events(Scanner *s);
+
+/* Processes moved into a cgroup that was empty (cgroup.events said populated), which no
+ * process event says; cgroup NULL: such moves may have gone unseen. A scanner that keeps
+ * a set of processes looks at that cgroup's (NULL: at all) at its next pass. */
+void scanner_cgroup_populated(Scanner *s, const char *cgroup);
 
 /* CLOCK_MONOTONIC in microseconds: what scan durations are measured in. */
 uint64_t scan_now_usec(void);

@@ -21,6 +21,7 @@
 #include "pinscan.skel.h"
 #include "procfs.h"
 #include "scan.h"
+#include "scan_bpf.h"
 
 typedef struct IdPath {
 	uint64_t id;
@@ -331,6 +332,10 @@ static int task_walk(BpfScanner *p, scan_cb cb, void *userdata, ScanStats *stats
 	return 0;
 }
 
+#define FALLBACK_ITERATOR                                                                          \
+	"more processes hold pins than the bpf task walk keeps: the task iterator scans while "    \
+	"that lasts"
+
 static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 {
 	BpfScanner *p = (BpfScanner *)s;
@@ -343,7 +348,8 @@ static int bpf_run(Scanner *s, scan_cb cb, void *userdata, ScanStats *stats)
 	if (p->walk_fd >= 0 && !p->iterate)
 		r = task_walk(p, cb, userdata, stats, &rebuilt);
 	if (r > 0) {
-		stats->overflowed = p->walk_fd >= 0;
+		if (p->walk_fd >= 0)
+			stats->fallback = FALLBACK_ITERATOR;
 		r = task_iterate(p, cb, userdata, stats, &rebuilt);
 	}
 	if (r < 0)

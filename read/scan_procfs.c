@@ -39,6 +39,8 @@ typedef struct ProcfsScanner {
 	uint64_t last_resync;
 	pid_t *pending; /* started or exec'd since the last pass */
 	size_t n_pending, cap_pending;
+	char **populated; /* cgroups that became populated since the last pass */
+	size_t n_populated;
 	/* scanner_procfs_one()'s processes, their files kept open */
 	ProcSet kept;
 	bool have_kept;
@@ -376,6 +378,29 @@ static int scoped_one(ProcSet *set, ProcEntry *e, scan_cb cb, void *userdata, Sc
 	return r < 0 ? r : 1;
 }
 
+static void drop_populated(ProcfsScanner *p)
+{
+	for (size_t i = 0; i < p->n_populated; i++)
+		free(p->populated[i]);
+	free(p->populated);
+	p->populated = NULL;
+	p->n_populated = 0;
+}
+
+/* The processes of the cgroups that became populated, which no event brought in. */
+static int probe_populated(ProcfsScanner *p, ScanStats *stats)
+{
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < p->n_populated; i++) {
+		unsigned added;
+		r = procset_probe_cgroup(&p->set, p->populated[i], &added);
+		stats->moved_in += added;
+	}
+	drop_populated(p);
+	return r;
+}
+
 static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *stats)
 {
 	ProcSet *set = &p->set;
@@ -396,9 +421,12 @@ static int scoped_run(ProcfsScanner *p, scan_cb cb, void *userdata, ScanStats *s
 		stats->resync = p->resync;
 		p->resync = RESYNC_NONE;
 		p->n_pending = 0;
+		drop_populated(p);
 		p->last_resync = now;
 	} else {
 		r = probe_pending(p);
+		if (r >= 0)
+			r = probe_populated(p, stats);
 		if (r < 0)
 			return r;
 	}
@@ -475,8 +503,26 @@ static void procfs_free(Scanner *s)
 	if (p->have_kept)
 		procset_done(&p->kept);
 	free(p->pending);
+	drop_populated(p);
 	free(p->proc_root);
 	free(p);
+}
+
+static void procfs_cgroup_populated(Scanner *s, const char *cgroup)
+{
+	ProcfsScanner *p = (ProcfsScanner *)s;
+
+	if (!p->scoped || p->resync != RESYNC_NONE)
+		return; /* reads everything anyway, or will */
+	char *c = cgroup ? strdup(cgroup) : NULL;
+	char **v = c ? realloc(p->populated, (p->n_populated + 1) * sizeof(*v)) : NULL;
+	if (!v) { /* unknown, or no memory to note it: read everything */
+		free(c);
+		p->resync = RESYNC_CGROUPS;
+		return;
+	}
+	p->populated = v;
+	v[p->n_populated++] = c;
 }
 
 static const ScannerOps procfs_ops = {
@@ -486,6 +532,7 @@ static const ScannerOps procfs_ops = {
     .set_scope = procfs_set_scope,
     .event_fd = procfs_event_fd,
     .process_events = procfs_process_events,
+    .cgroup_populated = procfs_cgroup_populated,
 };
 
 int scanner_procfs_new(const char *proc_root, const CgLayout *layout, Scanner **ret)

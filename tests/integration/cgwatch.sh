@@ -1,8 +1,9 @@
 #!/bin/bash
 # The cgroup tree kept current from kernel events, on real cgroups: a cgroup made after pind
 # started is seen (its workload over budget frozen), so is a nested one made at once and a
-# unit whose budget only applies once it exists; a removed one is gone; none of it re-walks
-# the tree (pind's sd_notify STATUS= counts cgroups and re-walks).
+# unit whose budget only applies once it exists (its process, moved in, found through
+# cgroup.events); a removed one is gone; none of it re-walks the tree (pind's sd_notify
+# STATUS= counts cgroups and re-walks).
 . "$(dirname "$0")/../lib.sh"
 : "${PIND:?PIND must point to the pind binary}"
 require_root_cgroup2
@@ -49,20 +50,33 @@ cgroups 3 && ok "and counted" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
 mkdir -p "$TEST_CG_DIR/other.slice/a.slice/b.slice"
 cgroups 6 && ok "three nested cgroups made at once: all seen" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
 
-start_pinhog late other.slice/late.service --name hog-late 32M || exit 1
-wait_log "budget late\.service set" && ok "a unit's budget applies once the unit exists" ||
-	not_ok "late.service's budget not set"
-# the procfs scanner finds a process that moved into a cgroup after its subtree became a
-# budget's only at its periodic re-read of cgroup.procs (10 s)
-for _ in $(seq 3); do wait_log "late\.service: froze late\.service" && break; done
-grep -qE "late\.service: froze late\.service" "$log" && ok "and is enforced" || not_ok "late.service not frozen"
+# a workload already pinning elsewhere, then late.service made: its budget applies once
+# the unit exists
+start_pinhog late outside --name hog-late 32M || exit 1
+mkdir "$TEST_CG_DIR/other.slice/late.service"
+cgroups 8 && ok "a unit's cgroup made" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
+sleep 0.3 # scans with the new subtree in scope: its (empty) cgroup.procs read
+# the workload moves into late.service: no process event says so, but the empty cgroup
+# becoming populated does (cgroup.events), and the procfs scanner reads the subtrees
+# again at the next scan instead of at its periodic re-read 10 s later
+t0=$(date +%s%N)
+echo "$late" >"$TEST_CG_DIR/other.slice/late.service/cgroup.procs"
+wait_log "late\.service: froze late\.service" && ok "a workload moved into it is enforced" ||
+	not_ok "late.service not frozen"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 3000 ] && ok "frozen ${ms} ms after the move (the periodic re-read is 10 s)" ||
+	not_ok "frozen only ${ms} ms after the move"
+if [ "$SCANNER" = procfs ]; then
+	check_grep "the procfs scanner says why it read the subtrees again" \
+		"1 processes moved into the budgeted subtrees \(cgroup\.events: an empty cgroup became populated\)" "$log"
+fi
 
 echo 0 >"$TEST_CG_DIR/machine.slice/vm1.service/cgroup.freeze"
 kill -9 "$hog"
 wait_gone "$hog"
 for _ in $(seq 50); do rmdir "$TEST_CG_DIR/machine.slice/vm1.service" 2>/dev/null && break; sleep 0.1; done
 rmdir "$TEST_CG_DIR/other.slice/a.slice/b.slice" "$TEST_CG_DIR/other.slice/a.slice"
-cgroups 4 && ok "removed cgroups are gone" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
+cgroups 5 && ok "removed cgroups are gone" || not_ok "STATUS: $(tail -1 "$TEST_TMP/status")"
 
 check_grep "every scan reports its re-walks" "scan [0-9]+ us \(re-walks: 0\)" "$TEST_TMP/status"
 n=$(grep -c 'STATUS=' "$TEST_TMP/status")

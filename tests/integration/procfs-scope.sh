@@ -3,8 +3,9 @@
 # current from the proc connector: a pinhog that enters after pind started (moved, then
 # exec'd, as systemd starts services; or forked inside) is read at the next scan without
 # re-reading the subtrees, and dropped when it exits. A process moved in by a bare write
-# to cgroup.procs raises no event: the periodic look (every 10 s) finds it. A process whose
-# main thread exited is read through a thread that lives on.
+# to cgroup.procs raises no process event: when its cgroup was empty, cgroup.events says
+# populated and that cgroup is read at the next scan; else the periodic look (every 10 s)
+# finds it. A process whose main thread exited is read through a thread that lives on.
 . "$(dirname "$0")/../lib.sh"
 : "${PIND:?PIND must point to the pind binary}"
 require_root_cgroup2
@@ -36,7 +37,7 @@ bc() { busctl --system --json=short call org.pind.Pind1 /org/pind/Pind1 $M "$@";
 prop() { busctl --system get-property org.pind.Pind1 /org/pind/Pind1 $M "$1" | cut -d' ' -f2; }
 pinned() { bc GetGroup s "$1" | jq '.data[0][2]'; }
 # resyncs: how often pind re-read the subtrees' cgroup.procs (after the first)
-resyncs() { grep -cE "scanning the [0-9]+ processes|were lost|moved into" "$log"; }
+resyncs() { grep -cE "scanning the [0-9]+ processes|were lost|moved into and" "$log"; }
 
 check_eq "scanned: hog-a only" 1 "$(prop ProcessesScanned)"
 check_eq "TotalPinned: the budgeted subtree's" $((32 * MiB)) "$(prop TotalPinned)"
@@ -86,31 +87,43 @@ bc Rescan >/dev/null
 check_eq "hog-a no longer counted in a.service" 0 "$(pinned a.service)"
 check_eq "TotalPinned without hog-a" $((4 * MiB)) "$(prop TotalPinned)"
 
-# --- a bare move raises no event: found by the periodic look ---
+# --- a bare move into an empty cgroup: cgroup.events says populated, read at once ---
 start_pinhog d other.slice/d.service --name hog-d 2M || exit 1
 bc Rescan >/dev/null # its fork and exec, looked at: outside every budget
 mkdir "$TEST_CG_DIR/machine.slice/d.service"
 echo "$d" >"$TEST_CG_DIR/machine.slice/d.service/cgroup.procs"
+bc Rescan >/dev/null
+check_eq "hog-d, moved by a bare write into an empty cgroup, counted at the next scan" \
+	$((2 * MiB)) "$(pinned d.service)"
+check_grep "found through cgroup.events" \
+	"1 processes moved into the budgeted subtrees \(cgroup\.events: an empty cgroup became populated\)" "$log"
+
+# --- a bare move into a populated cgroup raises nothing: found by the periodic look ---
+start_pinhog f other.slice/f.service --name hog-f 1M || exit 1
+bc Rescan >/dev/null
+echo "$f" >"$TEST_CG_DIR/machine.slice/d.service/cgroup.procs"
 echo "$c_sh" >"$TEST_CG_DIR/other.slice/cgroup.procs" # and c's shell out
 bc Rescan >/dev/null
 if [ $((SECONDS - started)) -lt 8 ]; then
-	check_eq "hog-d, moved in by a bare write, not seen before the periodic look" 0 "$(pinned d.service)"
+	check_eq "hog-f, moved by a bare write into a populated cgroup, not seen before the periodic look" \
+		$((2 * MiB)) "$(pinned d.service)"
 fi
 while [ $((SECONDS - started)) -lt 11 ]; do sleep 0.2; done
 bc Rescan >/dev/null
-check_eq "hog-d counted after the periodic look" $((2 * MiB)) "$(pinned d.service)"
+check_eq "hog-f counted after the periodic look" $((3 * MiB)) "$(pinned d.service)"
 check_grep "the periodic look says what it found" \
 	"1 processes moved into and 1 out of the budgeted subtrees" "$log"
-check_eq "scanned: hog-c and hog-d" 2 "$(prop ProcessesScanned)"
+check_eq "scanned: hog-c, hog-d and hog-f" 3 "$(prop ProcessesScanned)"
+check_eq "still no resync but the periodic one" 2 "$(resyncs)"
 
 # --- the fds pind keeps: one per process read, one more per process holding pins ---
 pind_pid=$(busctl --system status org.pind.Pind1 | awk -F= '$1 == "PID" { print $2 }')
 fds=$(find /proc/"$pind_pid"/fd -lname '/proc/*' | wc -l)
-check_eq "pind holds 2 status fds and 2 process directories" 4 "$fds"
+check_eq "pind holds 3 status fds and 3 process directories" 6 "$fds"
 
 # --- a process whose main thread exited: what its live thread holds counts ---
 start_pinhog e machine.slice/e.service --name hog-e --leader-exits --lock 1M 8M || exit 1
 bc Rescan >/dev/null
 check_eq "hog-e, its main thread exited, counted" $((8 * MiB)) "$(pinned e.service)"
-check_eq "TotalPinned with hog-e" $((14 * MiB)) "$(prop TotalPinned)"
+check_eq "TotalPinned with hog-e" $((15 * MiB)) "$(prop TotalPinned)"
 finish

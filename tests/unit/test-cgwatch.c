@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cgwatch: the tree kept current from inotify, on plain directories (inotify reports a
  * cgroupfs mkdir and rmdir as it reports these): made, removed, renamed, nested at once;
- * lost events repaired by one re-walk. Real cgroups: tests/integration/cgwatch.sh. */
+ * lost events repaired by one re-walk; cgroup.events (populated, frozen) followed. Real cgroups:
+ * tests/integration/cgwatch.sh. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +45,18 @@ static void drop(const char *rel)
 static bool has(CgWatch *w, const char *path)
 {
 	return cg_tree_find(cgwatch_tree(w), path) != NULL;
+}
+
+/* cgwatch_populated_fn: what became populated, in order */
+static char noted[8][256];
+static unsigned n_noted;
+
+static void note(const char *path, void *userdata)
+{
+	(void)userdata;
+	if (n_noted < 8)
+		snprintf(noted[n_noted], sizeof(noted[0]), "%s", path ? path : "(all)");
+	n_noted++;
 }
 
 START_TEST(test_walk_and_events)
@@ -120,6 +133,8 @@ START_TEST(test_lost_events)
 		return;
 	}
 	ck_assert_int_eq(cgwatch_new(NULL, mount_dir, "/m", &w), 0);
+	cgwatch_on_populated(w, note, NULL);
+	n_noted = 0;
 	make("/m/many.slice");
 	ck_assert_int_eq(cgwatch_sync(w), 0);
 	for (long i = 0; i < max + 100; i++) {
@@ -128,6 +143,8 @@ START_TEST(test_lost_events)
 	}
 	ck_assert_int_eq(cgwatch_sync(w), 0);
 	ck_assert_uint_eq(cgwatch_rewalks(w), 1);
+	ck_assert_uint_eq(n_noted, 1); /* moves may have gone unseen: said once */
+	ck_assert_str_eq(noted[0], "(all)");
 	ck_assert_uint_eq(cgwatch_cgroups(w), 5 + (unsigned)max + 100);
 	ck_assert(has(w, "/m/many.slice/u0.service"));
 	tu_xsnprintf(p, "/m/many.slice/u%ld.service", max + 99);
@@ -137,6 +154,65 @@ START_TEST(test_lost_events)
 	ck_assert_int_eq(cgwatch_sync(w), 0);
 	ck_assert(has(w, "/m/many.slice/late.service"));
 	ck_assert_uint_eq(cgwatch_rewalks(w), 1);
+	cgwatch_free(w);
+}
+END_TEST
+
+/* cgroup.events as the kernel writes it; rewritten in place, as a modification */
+static void events(const char *rel, int populated, int frozen)
+{
+	char p[4200], text[64];
+	tu_xsnprintf(p, "%s%s/cgroup.events", mount_dir, rel);
+	tu_xsnprintf(text, "populated %d\nfrozen %d\n", populated, frozen);
+	tu_write_file(p, text);
+}
+
+START_TEST(test_cgroup_events)
+{
+	CgWatch *w;
+
+	events("/m/machine.slice", 0, 0);
+	events("/m/machine.slice/vm1.service", 0, 1);
+	ck_assert_int_eq(cgwatch_new(NULL, mount_dir, "/m", &w), 0);
+	CgNode *vm1 = cg_tree_find(cgwatch_tree(w), "/m/machine.slice/vm1.service");
+	CgNode *slice = cg_tree_find(cgwatch_tree(w), "/m/machine.slice");
+	ck_assert(!vm1->populated && vm1->frozen); /* read at the walk */
+	ck_assert(cg_tree_find(cgwatch_tree(w), "/m/system.slice")->events_watch == 0); /* none */
+	cgwatch_on_populated(w, note, NULL);
+	n_noted = 0;
+
+	events("/m/machine.slice/vm1.service", 1, 0); /* a process moved in, thawed */
+	events("/m/machine.slice", 1, 0);
+	ck_assert_int_eq(cgwatch_sync(w), 0);
+	ck_assert(vm1->populated && !vm1->frozen);
+	ck_assert(slice->populated);
+	ck_assert_uint_eq(n_noted, 2); /* each said, in the order the kernel did */
+	ck_assert_str_eq(noted[0], "/m/machine.slice/vm1.service");
+	ck_assert_str_eq(noted[1], "/m/machine.slice");
+
+	events("/m/machine.slice/vm1.service", 1, 1); /* frozen: no population */
+	ck_assert_int_eq(cgwatch_sync(w), 0);
+	ck_assert(vm1->frozen);
+	ck_assert_uint_eq(n_noted, 2);
+
+	events("/m/machine.slice/vm1.service", 0, 0); /* emptied */
+	ck_assert_int_eq(cgwatch_sync(w), 0);
+	ck_assert(!vm1->populated);
+	ck_assert_uint_eq(n_noted, 2);
+
+	/* a cgroup made with its cgroup.events: watched at once */
+	make("/m/machine.slice/vm2.service");
+	events("/m/machine.slice/vm2.service", 0, 0);
+	ck_assert_int_eq(cgwatch_sync(w), 0);
+	CgNode *vm2 = cg_tree_find(cgwatch_tree(w), "/m/machine.slice/vm2.service");
+	ck_assert_ptr_nonnull(vm2);
+	ck_assert_int_gt(vm2->events_watch, 0); /* there before the sync set the watch */
+	events("/m/machine.slice/vm2.service", 1, 0);
+	ck_assert_int_eq(cgwatch_sync(w), 0);
+	ck_assert(vm2->populated);
+	ck_assert_uint_eq(n_noted, 3);
+	ck_assert_str_eq(noted[2], "/m/machine.slice/vm2.service");
+	ck_assert_uint_eq(cgwatch_rewalks(w), 0);
 	cgwatch_free(w);
 }
 END_TEST
@@ -158,6 +234,7 @@ static Suite *cgwatch_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_walk_and_events);
 	tcase_add_test(tc, test_lost_events);
+	tcase_add_test(tc, test_cgroup_events);
 	tcase_add_test(tc, test_no_root);
 	suite_add_tcase(s, tc);
 	return s;

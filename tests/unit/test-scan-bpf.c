@@ -21,6 +21,7 @@
 #include "cglayout.h"
 #include "macro.h"
 #include "scan.h"
+#include "scan_bpf.h"
 #include "testutil.h"
 
 #define MiB      (1024ULL * 1024)
@@ -199,7 +200,7 @@ static void exact_passes(Env *e, Scanner *s)
 
 	for (int i = 0; i < 2; i++) {
 		pass(s, &seen, &st);
-		ck_assert(!st.overflowed);
+		ck_assert(!st.fallback);
 		check_pass(e->procfs, &seen);
 	}
 	pid_t gone = hogs[0].pid;
@@ -276,22 +277,22 @@ START_TEST(test_overflow)
 	    scanner_bpf_new_with("/proc", &e.layout, &(BpfScanOptions){.capacity = holders}, &s),
 	    0);
 	pass(s, &seen, &st);
-	ck_assert_msg(!st.overflowed, "%u holders fit in %u records", (unsigned)seen.n, holders);
+	ck_assert_msg(!st.fallback, "%u holders fit in %u records", (unsigned)seen.n, holders);
 	start_hog(&hogs[4]);
 	start_hog(&hogs[5]);
 	for (int i = 0; i < 2; i++) { /* the walk overflows; then the iterator alone */
 		pass(s, &seen, &st);
-		ck_assert(st.overflowed);
+		ck_assert(st.fallback);
 		ck_assert_uint_eq(seen.n, holders + 2);
 		check_pass(e.procfs, &seen);
 	}
 	stop_hog(&hogs[4]);
 	stop_hog(&hogs[5]);
 	pass(s, &seen, &st); /* the iterator finds they fit again */
-	ck_assert(st.overflowed);
+	ck_assert(st.fallback);
 	check_pass(e.procfs, &seen);
 	pass(s, &seen, &st);
-	ck_assert(!st.overflowed);
+	ck_assert(!st.fallback);
 	ck_assert_uint_eq(seen.n, holders);
 	check_pass(e.procfs, &seen);
 	env_close(&e, s);
