@@ -16,7 +16,8 @@ int sdunit_connect(bool user, sd_bus **ret)
 	int r = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
 	if (r < 0)
 		return 0; /* no bus here: freezing goes through cgroupfs */
-	/* is a manager there at all? */
+	/* is a manager there at all? (asked before the loop runs; bounded all the same) */
+	sd_bus_set_method_call_timeout(bus, FREEZE_CALL_TIMEOUT_USEC);
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	char *version = NULL;
 	r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
@@ -68,7 +69,10 @@ void sdunit_call_free(SdUnitCall *c)
 static int manager_errno(const sd_bus_error *e, int r)
 {
 	if (sd_bus_error_has_names(e, "org.freedesktop.systemd1.NoSuchUnit",
-				   "org.freedesktop.systemd1.UnitInactive"))
+				   "org.freedesktop.systemd1.UnitInactive",
+				   "org.freedesktop.DBus.Error.UnknownObject",
+				   "org.freedesktop.DBus.Error.UnknownInterface",
+				   "org.freedesktop.DBus.Error.UnknownProperty"))
 		return -ENOENT;
 	if (sd_bus_error_has_names(e, "org.freedesktop.DBus.Error.NotSupported",
 				   "org.freedesktop.DBus.Error.UnknownMethod") ||
@@ -105,8 +109,12 @@ static int on_control_group(sd_bus_message *reply, void *userdata, sd_bus_error 
 
 	(void)ret_error;
 	c->slot = sd_bus_slot_unref(c->slot);
-	if (sd_bus_message_is_method_error(reply, NULL) ||
-	    sd_bus_message_read(reply, "v", "s", &cg) < 0 || strcmp(cg, c->cgroup) != 0) {
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	if (e) { /* no such unit; or the manager did not answer in time */
+		finish(c, manager_errno(e, -sd_bus_message_get_errno(reply)), e->message);
+		return 0;
+	}
+	if (sd_bus_message_read(reply, "v", "s", &cg) < 0 || strcmp(cg, c->cgroup) != 0) {
 		finish(c, -ENOENT, NULL);
 		return 0;
 	}
@@ -141,9 +149,16 @@ int sdunit_freeze_async(sd_bus *bus, const char *unit, const char *cgroup, bool 
 		sdunit_call_free(c);
 		return -ENOMEM;
 	}
-	r = sd_bus_call_method_async(bus, &c->slot, "org.freedesktop.systemd1", path,
-				     "org.freedesktop.DBus.Properties", "Get", on_control_group, c,
-				     "ss", iface, "ControlGroup");
+	/* with the same bound as FreezeUnit: a manager that hangs does not hold the freeze
+	 * for sd-bus's default 25 s */
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", path,
+					   "org.freedesktop.DBus.Properties", "Get");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", iface, "ControlGroup");
+	if (r >= 0)
+		r = sd_bus_call_async(bus, &c->slot, m, on_control_group, c,
+				      FREEZE_CALL_TIMEOUT_USEC);
 	if (r < 0) {
 		sdunit_call_free(c);
 		return r;

@@ -154,6 +154,22 @@ start_system_bus() {
 	export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TEST_TMP/bus
 }
 
+# listen_notify FILE: an sd_notify socket (its path in $NOTIFY_AT, for NOTIFY_SOCKET=)
+# whose messages go to FILE, one a line (pind sends STATUS= after each scan); needs python3
+listen_notify() {
+	NOTIFY_AT=$TEST_TMP/notify
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "w", buffering=1)
+while True:
+    out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+' "$NOTIFY_AT" "$1" &
+	track_pid $!
+	for _ in $(seq 100); do [ -S "$NOTIFY_AT" ] && break; sleep 0.05; done
+}
+
 # rig_start RIG DIR [ARGS...]: starts a test rig (tests/rig/*), skipping where it cannot run
 # and failing, with what it said, where it should; then reads its DIR/env.
 rig_start() {

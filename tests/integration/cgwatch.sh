@@ -17,19 +17,8 @@ printf '[Daemon]\nScanner=%s\nScanIntervalSec=100ms\nGraceSec=0\n[Budget machine
 	"$SCANNER" >"$root/etc/pind/pind.conf"
 log=$TEST_TMP/pind.log
 
-# what pind tells the service manager, one message a line
-notify=$TEST_TMP/notify
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-out = open(sys.argv[2], "w", buffering=1)
-while True:
-    out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
-' "$notify" "$TEST_TMP/status" &
-track_pid $!
-for _ in $(seq 100); do [ -S "$notify" ] && break; sleep 0.05; done
-NOTIFY_SOCKET=$notify PIND_LOG_STDERR=1 "$PIND" --root="$root" --cgroup-root="$TEST_CG" >"$log" 2>&1 &
+listen_notify "$TEST_TMP/status"
+NOTIFY_SOCKET=$NOTIFY_AT PIND_LOG_STDERR=1 "$PIND" --root="$root" --cgroup-root="$TEST_CG" >"$log" 2>&1 &
 track_pid $!
 wait_log() { for _ in $(seq 100); do grep -qE -- "$1" "$log" && return 0; sleep 0.05; done; return 1; }
 # cgroups N: until pind's STATUS= counts N cgroups
