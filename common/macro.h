@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -34,6 +35,20 @@ static inline void closedirp(DIR **d)
 	if (*d)
 		closedir(*d);
 }
+
+/* Room for one more element at the end of an array of n elements of size: the new
+ * element's address, zeroed, or NULL when out of memory (the array as it was). The
+ * caller counts it. */
+static inline void *grow_by_one(void **array, size_t n, size_t size)
+{
+	char *v = reallocarray(*array, n + 1, size);
+	if (!v)
+		return NULL;
+	*array = v;
+	memset(v + n * size, 0, size);
+	return v + n * size;
+}
+#define GROW(array, n) ((__typeof__(array))grow_by_one((void **)&(array), (n), sizeof(*(array))))
 
 /* NULL-terminated string arrays, as sd_bus_message_read_strv() makes them */
 static inline size_t strv_length(char *const *l)

@@ -78,13 +78,13 @@ static int build_one(const Config *c, const UnitIndex *idx, const char *name, Bu
 	}
 	if (r >= 0)
 		r = strdup_or_null(name, &b.name);
-	Budget *v = r >= 0 ? realloc(s->budgets, (s->n + 1) * sizeof(*v)) : NULL;
+	Budget *v = r >= 0 ? GROW(s->budgets, s->n) : NULL;
 	if (!v) {
 		budget_done(&b);
 		return -ENOMEM;
 	}
-	s->budgets = v;
-	v[s->n++] = b;
+	*v = b;
+	s->n++;
 	return 0;
 }
 

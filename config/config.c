@@ -206,12 +206,12 @@ static int open_budget(Parse *p, const char *section, const char *name)
 	for (size_t i = 0; i < p->c.n_budgets; i++)
 		if (strcmp(p->c.budgets[i].name, canon) == 0)
 			return fail(p, "[%s]: duplicate budget for %s", section, canon);
-	BudgetSpec *v = realloc(p->c.budgets, (p->c.n_budgets + 1) * sizeof(*v));
+	BudgetSpec *v = GROW(p->c.budgets, p->c.n_budgets);
 	if (!v)
 		return fail(p, "out of memory");
-	p->c.budgets = v;
-	p->budget = &v[p->c.n_budgets++];
-	*p->budget = (BudgetSpec){.name = strdup(canon)};
+	p->c.n_budgets++;
+	p->budget = v;
+	*v = (BudgetSpec){.name = strdup(canon)};
 	if (!p->budget->name)
 		return fail(p, "out of memory");
 	return 1;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The small vocabularies of pind.conf and unit files, one parser and one name each. */
 
@@ -25,6 +26,12 @@ typedef enum {
 	COUNT_PINNED = 1 << 0,
 	COUNT_LOCKED = 1 << 1,
 } CountMask;
+
+/* What a budget counts (count: CountMask) of pinned and locked bytes. */
+static inline uint64_t counted(unsigned count, uint64_t pinned, uint64_t locked)
+{
+	return (count & COUNT_PINNED ? pinned : 0) + (count & COUNT_LOCKED ? locked : 0);
+}
 
 typedef enum {
 	SCANNER_AUTO,

@@ -68,11 +68,11 @@ static int collect_units(CgNode *n, unsigned depth, void *userdata)
 	(void)depth;
 	if (!n->is_unit)
 		return 0;
-	const char **nv = realloc(u->v, (u->n + 1) * sizeof(char *));
+	const char **nv = GROW(u->v, u->n);
 	if (!nv)
 		return -ENOMEM;
-	nv[u->n++] = n->name;
-	u->v = nv;
+	*nv = n->name;
+	u->n++;
 	return 0;
 }
 

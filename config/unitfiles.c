@@ -45,11 +45,8 @@ void unit_paths_done(UnitPaths *p)
 
 static int push_dir(UnitPaths *p, const char *root, const char *a, const char *b)
 {
-	char **v = realloc(p->dirs, (p->n_dirs + 1) * sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	p->dirs = v;
-	if (asprintf(&v[p->n_dirs], "%s%s%s", root, a, b ? b : "") < 0)
+	char **v = GROW(p->dirs, p->n_dirs);
+	if (!v || asprintf(v, "%s%s%s", root, a, b ? b : "") < 0)
 		return -ENOMEM;
 	p->n_dirs++;
 	return 0;
@@ -271,11 +268,11 @@ static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 
 static int push_entry(Load *l, UnitEntry *e)
 {
-	UnitEntry *v = realloc(l->idx.entries, (l->idx.n_entries + 1) * sizeof(*v));
+	UnitEntry *v = GROW(l->idx.entries, l->idx.n_entries);
 	if (!v)
 		return -ENOMEM;
-	l->idx.entries = v;
-	v[l->idx.n_entries++] = *e;
+	*v = *e;
+	l->idx.n_entries++;
 	*e = (UnitEntry){};
 	return 0;
 }

@@ -423,14 +423,12 @@ void daemon_unit_stopping(const char *unit, bool stopping, const char *cgroup, v
 		return;
 	}
 	if (i == d->n_stopping && !cgroup) {
-		StoppingUnit *v = realloc(d->stopping, (d->n_stopping + 1) * sizeof(*v));
-		if (v)
-			d->stopping = v;
-		if (!v || !(v[d->n_stopping].unit = strdup(unit))) {
+		StoppingUnit *v = GROW(d->stopping, d->n_stopping);
+		if (!v || !(v->unit = strdup(unit))) {
 			log_msg(LOG_ERR, "%s is stopping, but pind is out of memory", unit);
 			return;
 		}
-		v[d->n_stopping++].cgroup = NULL;
+		d->n_stopping++; /* its cgroup NULL: not said yet */
 		return;
 	}
 	/* its cgroup, unless it has left the state meanwhile (the answer came late) */

@@ -22,11 +22,11 @@ typedef struct Out {
 
 static int held_add(Out *o, const char *budget, const char *cgroup)
 {
-	Held *v = realloc(o->held, (o->n_held + 1) * sizeof(*v));
+	Held *v = GROW(o->held, o->n_held);
 	if (!v)
 		return o->error = -ENOMEM;
-	o->held = v;
-	v[o->n_held++] = (Held){budget, cgroup};
+	*v = (Held){budget, cgroup};
+	o->n_held++;
 	return 0;
 }
 
@@ -46,11 +46,9 @@ static bool skipped(const BudgetState *b, const Out *o, const char *cgroup)
 static int push(Out *o, DecisionKind kind, const Budget *b, const char *budget_name, uint64_t usage,
 		const CgTree *t, const CgNode *target, const CgProc *culprit, Decision **ret)
 {
-	Decision *v = realloc(o->d, (o->n + 1) * sizeof(*v));
-	if (!v)
+	Decision *d = GROW(o->d, o->n);
+	if (!d)
 		return o->error = -ENOMEM;
-	o->d = v;
-	Decision *d = &v[o->n];
 	*d = (Decision){
 	    .kind = kind,
 	    .usage = usage,
@@ -119,13 +117,7 @@ static uint64_t stopping_usage(const PolicyConfig *c, const CgNode *n)
 /* path is ancestor-or-self of own */
 static bool contains(const char *path, const char *own)
 {
-	size_t l = strlen(path);
-
-	if (!own)
-		return false;
-	if (strcmp(path, "/") == 0)
-		return true;
-	return strncmp(own, path, l) == 0 && (own[l] == 0 || own[l] == '/');
+	return own && cg_path_below(own, path);
 }
 
 static bool allowed(const PolicyConfig *c, const CgTree *t, const CgNode *n)
@@ -152,13 +144,13 @@ typedef struct Candidates {
 
 static void cand_add(Candidates *cs, CgNode *n)
 {
-	CgNode **v = realloc(cs->v, (cs->n + 1) * sizeof(*v));
+	CgNode **v = GROW(cs->v, cs->n);
 	if (!v) {
 		cs->error = -ENOMEM;
 		return;
 	}
-	cs->v = v;
-	v[cs->n++] = n;
+	*v = n;
+	cs->n++;
 }
 
 /* Units below n holding something, with no unit below them that does (leaf-most). */
@@ -269,11 +261,8 @@ static int find_culprit(CgNode *n, unsigned depth, void *userdata)
 
 	(void)depth;
 	for (const CgProc *p = n->procs; p; p = p->next) {
-		uint64_t u = (cu->count & COUNT_PINNED ? p->pinned : 0) +
-			     (cu->count & COUNT_LOCKED ? p->locked : 0);
-		uint64_t bu = !cu->best ? 0
-					: (cu->count & COUNT_PINNED ? cu->best->pinned : 0) +
-					      (cu->count & COUNT_LOCKED ? cu->best->locked : 0);
+		uint64_t u = counted(cu->count, p->pinned, p->locked);
+		uint64_t bu = cu->best ? counted(cu->count, cu->best->pinned, cu->best->locked) : 0;
 		if (u > 0 && (!cu->best || u > bu || (u == bu && p->pid < cu->best->pid)))
 			cu->best = p;
 	}

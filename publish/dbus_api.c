@@ -46,20 +46,44 @@ int check_name(const char *name, bool unit_only, sd_bus_error *error)
 	return 0;
 }
 
-static int append_group(Daemon *d, sd_bus_message *reply, const GroupView *g)
+int reply_with(sd_bus_message *m, const char *array_of, size_t n, append_fn fn, void *userdata)
 {
-	GroupState gs;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+	int r = sd_bus_message_new_method_return(m, &reply);
+	if (r < 0)
+		return r;
+	if (array_of && (r = sd_bus_message_open_container(reply, 'a', array_of)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if ((r = fn(reply, i, userdata)) < 0)
+			return r;
+	if (array_of && (r = sd_bus_message_close_container(reply)) < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct Groups {
+	Daemon *d;
+	View v;
+} Groups;
+
+static int append_group(sd_bus_message *reply, size_t i, void *userdata)
+{
+	Groups *gs = userdata;
+	const GroupView *g = &gs->v.groups[i];
+	GroupState st;
 	ReportInput in;
 
-	daemon_report_input(d, &in);
-	int r = report_group_state(&in, g, &gs);
+	daemon_report_input(gs->d, &in);
+	int r = report_group_state(&in, g, &st);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_append(reply, "(ssttts)", g->name, g->node ? g->node->path : "",
 				  g->node ? g->node->pinned_sum : 0,
 				  g->node ? g->node->locked_sum : 0,
-				  g->budget ? g->budget->max : UINT64_MAX, gs.state);
-	group_state_done(&gs);
+				  g->budget ? g->budget->max : UINT64_MAX, st.state);
+	group_state_done(&st);
 	return r;
 }
 
@@ -72,64 +96,51 @@ static int view_error(int r, const char *name, sd_bus_error *error)
 	return r;
 }
 
-static int method_list_groups(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* ListGroups (name NULL) and GetGroup (name): rows as view_groups() lists them */
+static int reply_groups(sd_bus_message *m, Bus *b, const char *name, sd_bus_error *error)
 {
-	Bus *b = userdata;
-	sd_bus_message *reply = NULL;
-	View v = {};
+	Groups gs = {.d = b->d};
 	const char *bad = NULL;
+	char *names[] = {(char *)name};
 
 	daemon_ensure_measured(b->d);
-	int r = view_groups(&b->d->snap, &b->d->budgets, NULL, 0, false, &v, &bad);
+	int r = view_groups(&b->d->snap, &b->d->budgets, names, name ? 1 : 0, false, &gs.v, &bad);
 	if (r >= 0)
-		r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(ssttts)");
-	for (size_t i = 0; r >= 0 && i < v.n_groups; i++)
-		r = append_group(b->d, reply, &v.groups[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	view_done(&v);
-	(void)error;
+		r = name ? reply_with(m, NULL, 1, append_group, &gs)
+			 : reply_with(m, "(ssttts)", gs.v.n_groups, append_group, &gs);
+	else if (name)
+		r = view_error(r, name, error);
+	view_done(&gs.v);
 	return r;
+}
+
+static int method_list_groups(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	return reply_groups(m, userdata, NULL, error);
 }
 
 static int method_get_group(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	Bus *b = userdata;
-	sd_bus_message *reply = NULL;
-	const char *name, *bad = NULL;
-	View v = {};
+	const char *name;
 
 	int r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
 	if ((r = check_name(name, false, error)) < 0)
 		return r;
-	daemon_ensure_measured(b->d);
-	char *names[] = {(char *)name};
-	r = view_groups(&b->d->snap, &b->d->budgets, names, 1, false, &v, &bad);
-	if (r < 0) {
-		view_done(&v);
-		return view_error(r, name, error);
-	}
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = append_group(b->d, reply, &v.groups[0]);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	view_done(&v);
-	return r;
+	return reply_groups(m, userdata, name, error);
+}
+
+static int append_proc(sd_bus_message *reply, size_t i, void *userdata)
+{
+	const CgProc *p = ((View *)userdata)->procs[i];
+	return sd_bus_message_append(reply, "(ustts)", (uint32_t)p->pid, p->comm, p->pinned,
+				     p->locked, p->node->path);
 }
 
 static int method_list_processes(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Bus *b = userdata;
-	sd_bus_message *reply = NULL;
 	const char *name;
 	View v = {};
 	CgNode *n;
@@ -145,19 +156,7 @@ static int method_list_processes(sd_bus_message *m, void *userdata, sd_bus_error
 		return view_error(r, name, error);
 	r = view_procs(n, &v);
 	if (r >= 0)
-		r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(ustts)");
-	for (size_t i = 0; r >= 0 && i < v.n_procs; i++) {
-		const CgProc *p = v.procs[i];
-		r = sd_bus_message_append(reply, "(ustts)", (uint32_t)p->pid, p->comm, p->pinned,
-					  p->locked, p->node->path);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
+		r = reply_with(m, "(ustts)", v.n_procs, append_proc, &v);
 	view_done(&v);
 	return r;
 }
@@ -443,16 +442,16 @@ int bus_open(Daemon *d, Bus **ret)
 		free(b);
 		return 0;
 	}
-	r = polkit_new(b->bus, &b->polkit);
-	if (r >= 0)
-		r = add_object(b->bus, b, &b->slot);
-	if (r >= 0)
-		r = sd_bus_request_name(b->bus, BUS_NAME, 0);
-	if (r >= 0)
+	const char *step = "asking polkit";
+	if ((r = polkit_new(b->bus, &b->polkit)) >= 0 && (step = "adding the object") &&
+	    (r = add_object(b->bus, b, &b->slot)) >= 0 && (step = "taking the name") &&
+	    (r = sd_bus_request_name(b->bus, BUS_NAME, 0)) >= 0 &&
+	    (step = "attaching it to the event loop"))
 		r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0) {
-		log_msg(LOG_WARNING, "taking %s on the %s bus failed (%s): the D-Bus API is off",
-			BUS_NAME, which, strerror(-r));
+		log_msg(LOG_WARNING,
+			"D-Bus API on the %s bus as %s: %s failed (%s): the API is off", which,
+			BUS_NAME, step, strerror(-r));
 		bus_free(b);
 		return 0;
 	}
@@ -540,11 +539,41 @@ static int on_introspect_reply(sd_bus_message *m, void *userdata, sd_bus_error *
 	return 0;
 }
 
+static void bus_flush_close_unrefp(sd_bus **b)
+{
+	sd_bus_flush_close_unref(*b);
+}
+
+/* One end of a private socket pair, which takes fd (closed on failure); the server
+ * serves the object (slot). */
+static int pair_end(int fd, Bus *serve, sd_bus_slot **slot, sd_bus **ret)
+{
+	_cleanup_(bus_flush_close_unrefp) sd_bus *bus = NULL;
+	sd_id128_t id = {.bytes = {'p', 'i', 'n', 'd'}};
+
+	int r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_fd(bus, fd, fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	if ((r = sd_bus_set_anonymous(bus, 1)) < 0)
+		return r;
+	if (serve &&
+	    ((r = sd_bus_set_server(bus, 1, id)) < 0 || (r = add_object(bus, serve, slot)) < 0))
+		return r;
+	if ((r = sd_bus_start(bus)) < 0)
+		return r;
+	*ret = TAKE_PTR(bus);
+	return 0;
+}
+
 /* The XML sd-bus itself serves for the object, over a private socket pair. */
 int bus_introspect(FILE *out)
 {
-	sd_bus *server = NULL, *client = NULL;
-	sd_bus_slot *slot = NULL;
+	_cleanup_(bus_flush_close_unrefp) sd_bus *server = NULL, *client = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
 	_cleanup_free_ char *xml = NULL;
 	Daemon d = {};
 	Bus b = {.d = &d};
@@ -552,38 +581,21 @@ int bus_introspect(FILE *out)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
 		return negative_errno();
-	sd_id128_t id = {.bytes = {'p', 'i', 'n', 'd'}};
-	int r = sd_bus_new(&server);
-	if (r >= 0)
-		r = sd_bus_set_fd(server, fds[0], fds[0]);
-	if (r >= 0)
-		r = sd_bus_set_server(server, 1, id);
-	if (r >= 0)
-		r = sd_bus_set_anonymous(server, 1);
-	if (r >= 0)
-		r = add_object(server, &b, &slot);
-	if (r >= 0)
-		r = sd_bus_start(server);
-	if (r >= 0)
-		r = sd_bus_new(&client);
-	if (r >= 0)
-		r = sd_bus_set_fd(client, fds[1], fds[1]);
-	if (r >= 0)
-		r = sd_bus_set_anonymous(client, 1);
-	if (r >= 0)
-		r = sd_bus_start(client);
-	if (r >= 0)
-		r = sd_bus_call_method_async(client, NULL, NULL, BUS_PATH,
-					     "org.freedesktop.DBus.Introspectable", "Introspect",
-					     on_introspect_reply, &xml, "");
+	int r = pair_end(fds[0], &b, &slot, &server);
+	if (r < 0) {
+		close(fds[1]);
+		return r;
+	}
+	if ((r = pair_end(fds[1], NULL, NULL, &client)) < 0)
+		return r;
+	r = sd_bus_call_method_async(client, NULL, NULL, BUS_PATH,
+				     "org.freedesktop.DBus.Introspectable", "Introspect",
+				     on_introspect_reply, &xml, "");
 	for (int i = 0; r >= 0 && !xml && i < 1000; i++) {
 		sd_bus_process(server, NULL);
 		sd_bus_process(client, NULL);
 		poll(NULL, 0, 1);
 	}
-	sd_bus_slot_unref(slot);
-	sd_bus_flush_close_unref(client);
-	sd_bus_flush_close_unref(server);
 	if (r < 0)
 		return r;
 	if (!xml)

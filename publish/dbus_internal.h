@@ -27,6 +27,11 @@ struct Bus {
 int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error);
 /* A group name (unit_only: a unit name) fit to look up, else InvalidArgs. */
 int check_name(const char *name, bool unit_only, sd_bus_error *error);
+/* Replies to m with n elements, each appended by fn(reply, i, userdata): as an array of
+ * array_of, or (array_of NULL, n 1) as the element itself. */
+typedef int (*append_fn)(sd_bus_message *reply, size_t i, void *userdata);
+int reply_with(sd_bus_message *m, const char *array_of, size_t n, append_fn fn, void *userdata);
+
 /* The caller, for the log. */
 const char *sender(sd_bus_message *m);
 

@@ -76,38 +76,40 @@ int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+static int append_reservation(sd_bus_message *reply, size_t i, void *userdata)
+{
+	const Daemon *d = userdata;
+	const Reservation *rv = &d->reservations.v[i];
+	uint64_t mono = now_usec(), real = now_realtime_usec();
+	uint64_t expires = !rv->expires          ? 0
+			   : rv->expires <= mono ? real
+						 : real + (rv->expires - mono);
+
+	return sd_bus_message_append(
+	    reply, "(ssstttt)", rv->id, rv->group, rv->holder ? rv->holder : "", rv->bytes,
+	    reservation_left(rv, d->snap.tree, d->sources.config.count), rv->created, expires);
+}
+
 int method_list_reservations(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Bus *b = userdata;
-	Daemon *d = b->d;
-	sd_bus_message *reply = NULL;
-	uint64_t mono = now_usec(), real = now_realtime_usec();
 
 	(void)error;
-	daemon_ensure_measured(d);
-	int r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(ssstttt)");
-	for (size_t i = 0; r >= 0 && i < d->reservations.n; i++) {
-		const Reservation *rv = &d->reservations.v[i];
-		uint64_t expires = !rv->expires          ? 0
-				   : rv->expires <= mono ? real
-							 : real + (rv->expires - mono);
-		r = sd_bus_message_append(
-		    reply, "(ssstttt)", rv->id, rv->group, rv->holder ? rv->holder : "", rv->bytes,
-		    reservation_left(rv, d->snap.tree, d->sources.config.count), rv->created,
-		    expires);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	daemon_ensure_measured(b->d);
+	return reply_with(m, "(ssstttt)", b->d->reservations.n, append_reservation, b->d);
 }
 
-static int append_budget(Daemon *d, sd_bus_message *reply, const Budget *bu)
+/* ListBudgets (all of them) and GetBudget (one) */
+typedef struct Budgets {
+	Daemon *d;
+	const Budget *only;
+} Budgets;
+
+static int append_budget(sd_bus_message *reply, size_t i, void *userdata)
 {
+	const Budgets *bs = userdata;
+	const Daemon *d = bs->d;
+	const Budget *bu = bs->only ? bs->only : &d->budgets.budgets[i];
 	CgNode *n;
 
 	if (cg_tree_resolve(d->snap.tree, bu->name, &n) < 0)
@@ -121,27 +123,16 @@ static int append_budget(Daemon *d, sd_bus_message *reply, const Budget *bu)
 int method_list_budgets(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Bus *b = userdata;
-	sd_bus_message *reply = NULL;
+	Budgets bs = {.d = b->d};
 
 	(void)error;
 	daemon_ensure_measured(b->d);
-	int r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = sd_bus_message_open_container(reply, 'a', "(sstttss)");
-	for (size_t i = 0; r >= 0 && i < b->d->budgets.n; i++)
-		r = append_budget(b->d, reply, &b->d->budgets.budgets[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return reply_with(m, "(sstttss)", b->d->budgets.n, append_budget, &bs);
 }
 
 int method_get_budget(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Bus *b = userdata;
-	sd_bus_message *reply = NULL;
 	const char *name;
 
 	int r = sd_bus_message_read(m, "s", &name);
@@ -150,14 +141,8 @@ int method_get_budget(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if ((r = check_name(name, false, error)) < 0)
 		return r;
 	daemon_ensure_measured(b->d);
-	const Budget *bu = budgets_find(&b->d->budgets, name);
-	if (!bu)
+	Budgets bs = {.d = b->d, .only = budgets_find(&b->d->budgets, name)};
+	if (!bs.only)
 		return sd_bus_error_setf(error, ERR_GROUP, "No budget for '%s'", name);
-	r = sd_bus_message_new_method_return(m, &reply);
-	if (r >= 0)
-		r = append_budget(b->d, reply, bu);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
-	sd_bus_message_unref(reply);
-	return r;
+	return reply_with(m, NULL, 1, append_budget, &bs);
 }

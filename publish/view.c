@@ -10,11 +10,9 @@
 static int push(View *v, const CgTree *t, const BudgetSet *b, CgNode *n, const char *name,
 		unsigned depth, bool top)
 {
-	GroupView *g = realloc(v->groups, (v->n_groups + 1) * sizeof(*g));
+	GroupView *g = GROW(v->groups, v->n_groups);
 	if (!g)
 		return -ENOMEM;
-	v->groups = g;
-	g = &v->groups[v->n_groups];
 	*g = (GroupView){.node = n, .depth = depth, .block_top = top};
 	if (n) {
 		int r = cg_group_name(t, n, &g->name);
@@ -135,11 +133,11 @@ static int collect_procs(CgNode *n, unsigned depth, void *userdata)
 	if (!holds_pins(n))
 		return 1;
 	for (CgProc *p = n->procs; p; p = p->next) {
-		CgProc **a = realloc(v->procs, (v->n_procs + 1) * sizeof(*a));
+		CgProc **a = GROW(v->procs, v->n_procs);
 		if (!a)
 			return -ENOMEM;
-		v->procs = a;
-		v->procs[v->n_procs++] = p;
+		*a = p;
+		v->n_procs++;
 	}
 	return 0;
 }

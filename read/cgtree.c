@@ -411,6 +411,5 @@ uint64_t cg_usage(const CgNode *n, unsigned count)
 {
 	if (!n)
 		return 0;
-	return (count & COUNT_PINNED ? n->pinned_sum : 0) +
-	       (count & COUNT_LOCKED ? n->locked_sum : 0);
+	return counted(count, n->pinned_sum, n->locked_sum);
 }

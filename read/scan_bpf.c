@@ -90,10 +90,9 @@ static void outside_add(BpfScanner *p, uint64_t id)
 {
 	if (p->n_outside >= OUTSIDE_MAX)
 		p->n_outside = 0; /* many since removed, surely: begin again */
-	uint64_t *v = realloc(p->outside, (p->n_outside + 1) * sizeof(*v));
-	if (!v)
+	if (!GROW(p->outside, p->n_outside))
 		return;
-	p->outside = v;
+	uint64_t *v = p->outside;
 	size_t i = p->n_outside;
 	while (i > 0 && v[i - 1] > id) {
 		v[i] = v[i - 1];
@@ -105,12 +104,11 @@ static void outside_add(BpfScanner *p, uint64_t id)
 
 static int ids_add(BpfScanner *p, uint64_t id, const char *path)
 {
-	IdPath *v = realloc(p->ids, (p->n_ids + 1) * sizeof(*v));
+	IdPath *v = GROW(p->ids, p->n_ids);
 	if (!v)
 		return -ENOMEM;
-	p->ids = v;
-	v[p->n_ids] = (IdPath){.id = id, .path = strdup(path)};
-	if (!v[p->n_ids].path)
+	*v = (IdPath){.id = id, .path = strdup(path)};
+	if (!v->path)
 		return -ENOMEM;
 	p->n_ids++;
 	return 0;

@@ -515,14 +515,14 @@ static void procfs_cgroup_populated(Scanner *s, const char *cgroup)
 	if (!p->scoped || p->resync != RESYNC_NONE)
 		return; /* reads everything anyway, or will */
 	char *c = cgroup ? strdup(cgroup) : NULL;
-	char **v = c ? realloc(p->populated, (p->n_populated + 1) * sizeof(*v)) : NULL;
+	char **v = c ? GROW(p->populated, p->n_populated) : NULL;
 	if (!v) { /* unknown, or no memory to note it: read everything */
 		free(c);
 		p->resync = RESYNC_CGROUPS;
 		return;
 	}
-	p->populated = v;
-	v[p->n_populated++] = c;
+	*v = c;
+	p->n_populated++;
 }
 
 static const ScannerOps procfs_ops = {

@@ -72,14 +72,11 @@ BudgetState *policy_find(const PolicyState *s, const char *budget)
 
 BudgetState *state_add(PolicyState *s, const char *name)
 {
-	BudgetState *v = realloc(s->budgets, (s->n + 1) * sizeof(*v));
-	if (!v)
+	BudgetState *v = GROW(s->budgets, s->n);
+	if (!v || !(v->name = strdup(name)))
 		return NULL;
-	s->budgets = v;
-	v[s->n] = (BudgetState){.name = strdup(name)};
-	if (!v[s->n].name)
-		return NULL;
-	return &v[s->n++];
+	s->n++;
+	return v;
 }
 
 int list_add(char ***list, size_t *n, const char *cgroup)
@@ -87,11 +84,8 @@ int list_add(char ***list, size_t *n, const char *cgroup)
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*list)[i], cgroup) == 0)
 			return 0;
-	char **v = realloc(*list, (*n + 1) * sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	*list = v;
-	if (!(v[*n] = strdup(cgroup)))
+	char **v = GROW(*list, *n);
+	if (!v || !(*v = strdup(cgroup)))
 		return -ENOMEM;
 	(*n)++;
 	return 0;

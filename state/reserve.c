@@ -34,17 +34,15 @@ int reservations_add(Reservations *rs, const char *group, uint64_t bytes, const 
 		r.id = NULL;
 	r.group = strdup(group);
 	r.holder = holder && holder[0] ? strdup(holder) : NULL;
-	Reservation *v = realloc(rs->v, (rs->n + 1) * sizeof(*v));
+	Reservation *v = GROW(rs->v, rs->n);
 	if (!r.id || !r.group || (holder && holder[0] && !r.holder) || !v) {
-		if (v)
-			rs->v = v;
 		reservation_done(&r);
 		return -ENOMEM;
 	}
-	rs->v = v;
-	v[rs->n++] = r;
+	*v = r;
+	rs->n++;
 	if (ret_id)
-		*ret_id = v[rs->n - 1].id;
+		*ret_id = v->id;
 	return 0;
 }
 
@@ -131,8 +129,7 @@ bool group_contains(CgTree *tree, const char *outer, const char *inner)
 	_cleanup_free_ char *o = group_place(tree, outer), *i = group_place(tree, inner);
 	if (!o || !i)
 		return false;
-	size_t l = strlen(o);
-	return strncmp(o, i, l) == 0 && (i[l] == 0 || i[l] == '/');
+	return cg_path_below(i, o);
 }
 
 uint64_t reservations_pending(const Reservations *rs, CgTree *tree, unsigned count,
