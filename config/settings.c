@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "procfs.h"
 #include "settings.h"
+#include "strtable.h"
 #include "unitname.h"
 
 static const char *const action_names[_ACTION_MAX] = {
@@ -27,55 +28,9 @@ static const char *const scanner_names[_SCANNER_MAX] = {
     [SCANNER_PROCFS] = "procfs",
 };
 
-static int lookup(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -EINVAL;
-}
-
-const char *action_to_string(Action a)
-{
-	return a >= 0 && a < _ACTION_MAX ? action_names[a] : NULL;
-}
-
-int action_from_string(const char *s, Action *ret)
-{
-	int i = lookup(action_names, _ACTION_MAX, s);
-	if (i < 0)
-		return i;
-	*ret = (Action)i;
-	return 0;
-}
-
-const char *target_to_string(Target t)
-{
-	return t >= 0 && t < _TARGET_MAX ? target_names[t] : NULL;
-}
-
-int target_from_string(const char *s, Target *ret)
-{
-	int i = lookup(target_names, _TARGET_MAX, s);
-	if (i < 0)
-		return i;
-	*ret = (Target)i;
-	return 0;
-}
-
-const char *scanner_to_string(ScannerKind k)
-{
-	return k >= 0 && k < _SCANNER_MAX ? scanner_names[k] : NULL;
-}
-
-int scanner_from_string(const char *s, ScannerKind *ret)
-{
-	int i = lookup(scanner_names, _SCANNER_MAX, s);
-	if (i < 0)
-		return i;
-	*ret = (ScannerKind)i;
-	return 0;
-}
+DEFINE_STRING_TABLE(action, Action, action_names, _ACTION_MAX)
+DEFINE_STRING_TABLE(target, Target, target_names, _TARGET_MAX)
+DEFINE_STRING_TABLE(scanner, ScannerKind, scanner_names, _SCANNER_MAX)
 
 int count_from_string(const char *s, unsigned *ret_mask)
 {

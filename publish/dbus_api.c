@@ -119,16 +119,18 @@ static int method_list_groups(sd_bus_message *m, void *userdata, sd_bus_error *e
 	return reply_groups(m, userdata, NULL, error);
 }
 
+int read_name(sd_bus_message *m, const char **ret, sd_bus_error *error)
+{
+	int r = sd_bus_message_read(m, "s", ret);
+	return r < 0 ? r : check_name(*ret, false, error);
+}
+
 static int method_get_group(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	const char *name;
 
-	int r = sd_bus_message_read(m, "s", &name);
-	if (r < 0)
-		return r;
-	if ((r = check_name(name, false, error)) < 0)
-		return r;
-	return reply_groups(m, userdata, name, error);
+	int r = read_name(m, &name, error);
+	return r < 0 ? r : reply_groups(m, userdata, name, error);
 }
 
 static int append_proc(sd_bus_message *reply, size_t i, void *userdata)

@@ -27,6 +27,8 @@ struct Bus {
 int check_access(Bus *b, sd_bus_message *m, sd_bus_error *error);
 /* A group name (unit_only: a unit name) fit to look up, else InvalidArgs. */
 int check_name(const char *name, bool unit_only, sd_bus_error *error);
+/* A method's one argument, a group name, read and checked. */
+int read_name(sd_bus_message *m, const char **ret, sd_bus_error *error);
 /* Replies to m with n elements, each appended by fn(reply, i, userdata): as an array of
  * array_of, or (array_of NULL, n 1) as the element itself. */
 typedef int (*append_fn)(sd_bus_message *reply, size_t i, void *userdata);

@@ -135,10 +135,8 @@ int method_get_budget(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	Bus *b = userdata;
 	const char *name;
 
-	int r = sd_bus_message_read(m, "s", &name);
+	int r = read_name(m, &name, error);
 	if (r < 0)
-		return r;
-	if ((r = check_name(name, false, error)) < 0)
 		return r;
 	daemon_ensure_measured(b->d);
 	Budgets bs = {.d = b->d, .only = budgets_find(&b->d->budgets, name)};

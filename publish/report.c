@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "memcg.h"
 #include "report.h"
+#include "strtable.h"
 
 #define TOP_PINNERS 3
 
@@ -16,20 +17,7 @@ static const char *const kinds[_REPORT_KIND_MAX] = {
     [REPORT_PS] = "ps",
 };
 
-const char *report_kind_to_string(ReportKind k)
-{
-	return k >= 0 && k < _REPORT_KIND_MAX ? kinds[k] : NULL;
-}
-
-int report_kind_from_string(const char *s, ReportKind *ret)
-{
-	for (int k = 0; k < _REPORT_KIND_MAX; k++)
-		if (strcmp(s, kinds[k]) == 0) {
-			*ret = (ReportKind)k;
-			return 0;
-		}
-	return -EINVAL;
-}
+DEFINE_STRING_TABLE(report_kind, ReportKind, kinds, _REPORT_KIND_MAX)
 
 /* --- values --- */
 
