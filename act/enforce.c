@@ -83,6 +83,7 @@ struct Pending {
 	Pending *next;
 	Decision d;       /* moved from the caller's */
 	SdUnitCall *call; /* NULL while it waits behind an earlier one for the same cgroup */
+	uint64_t seq;     /* the enforcer's count of calls when it was made */
 };
 
 static void report_freeze(const Decision *d, int r)
@@ -186,7 +187,7 @@ static int freeze_unit(Enforcer *e, Decision *d)
 	Pending *p = calloc(1, sizeof(*p)), **pp;
 	if (!p)
 		return freeze_done(e, d, -ENODEV, NULL);
-	*p = (Pending){.e = e, .d = *d};
+	*p = (Pending){.e = e, .d = *d, .seq = ++e->calls};
 	bool behind = false;
 	for (pp = &e->pending; *pp; pp = &(*pp)->next)
 		behind = behind || strcmp((*pp)->d.target, d->target) == 0;
@@ -226,6 +227,19 @@ static int do_thaw(Enforcer *e, Decision *d)
 	else if (r >= 0 || r == -EOPNOTSUPP)
 		return freeze_unit(e, d);
 	return report_thaw(d, r);
+}
+
+uint64_t enforcer_calls(const Enforcer *e)
+{
+	return e->calls;
+}
+
+bool enforcer_out_since(const Enforcer *e, uint64_t since)
+{
+	for (const Pending *p = e->pending; p; p = p->next)
+		if (p->seq > since)
+			return true;
+	return false;
 }
 
 void enforcer_done(Enforcer *e)

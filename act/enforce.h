@@ -22,6 +22,7 @@ typedef struct Enforcer {
 	enforce_done_fn done;       /* without it, freezes go through cgroupfs at once */
 	void *userdata;
 	Pending *pending; /* FreezeUnit and ThawUnit calls out, in order */
+	uint64_t calls;   /* calls made so far (enforcer_calls()) */
 } Enforcer;
 
 #define ENFORCE_PENDING 1
@@ -32,6 +33,11 @@ typedef struct Enforcer {
  * done() gets the outcome when systemd has answered (or cgroupfs did it instead). Calls
  * for one cgroup run one after the other. */
 int enforce(Enforcer *e, Decision *d);
+
+/* How many calls to systemd were made so far; and whether one of those made after the
+ * first `since` is still out. */
+uint64_t enforcer_calls(const Enforcer *e);
+bool enforcer_out_since(const Enforcer *e, uint64_t since);
 
 /* Forgets the calls out (systemd carries them out all the same). */
 void enforcer_done(Enforcer *e);

@@ -163,6 +163,7 @@ static void enforced(const Decision *dec, int result, void *userdata)
 	policy_outcome(&d->policy, dec, result, now_usec());
 	bus_emit_decision(d->bus, dec, result);
 	save_state(d);
+	daemon_acted(d);
 }
 
 /* Decide, act, remember. */
@@ -478,8 +479,9 @@ int daemon_reload(Daemon *d, char **ret_error)
 
 void daemon_done(Daemon *d)
 {
-	d->bus = bus_free(d->bus);
 	enforcer_done(&d->enforcer);
+	daemon_acted(d); /* the callers waiting on calls that are gone */
+	d->bus = bus_free(d->bus);
 	reservations_done(&d->reservations);
 	snapshot_done(&d->snap);
 	d->cgwatch = cgwatch_free(d->cgwatch);

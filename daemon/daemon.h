@@ -65,6 +65,8 @@ typedef struct Daemon {
 	StoppingUnit *stopping; /* units the manager is stopping (PolicyConfig.stopping) */
 	size_t n_stopping;
 	Enforcer enforcer;
+	struct ActedWaiter *waiters; /* daemon_rescan()'s callers, until the actions are done */
+	size_t n_waiters;
 } Daemon;
 
 int daemon_setup(Daemon *d);
@@ -138,6 +140,15 @@ void daemon_grant_done(DaemonGrant *g);
 
 /* Ends a reservation and scans. -ENOENT: no such id. */
 int daemon_release(Daemon *d, const char *id, const char *who);
+
+/* A scan now; fn(userdata) once its actions are done: at once, or when the manager has
+ * answered (or not in time) the FreezeUnit and ThawUnit calls this scan made, or at
+ * shutdown. Never waits itself. */
+typedef void (*daemon_acted_fn)(void *userdata);
+int daemon_rescan(Daemon *d, daemon_acted_fn fn, void *userdata);
+
+/* The enforcer has no call out any more: tells daemon_rescan()'s callers. */
+void daemon_acted(Daemon *d);
 
 /* The inputs of a report from the last measurement (taken now when there is none yet),
  * the policy's states and the reservations (describe.c). */

@@ -132,3 +132,45 @@ int daemon_release(Daemon *d, const char *id, const char *who)
 	daemon_scan(d);
 	return 0;
 }
+
+typedef struct ActedWaiter {
+	daemon_acted_fn fn;
+	void *userdata;
+	uint64_t calls; /* the enforcer's before the scan: what came after is the scan's */
+} ActedWaiter;
+
+int daemon_rescan(Daemon *d, daemon_acted_fn fn, void *userdata)
+{
+	uint64_t before = enforcer_calls(&d->enforcer);
+
+	daemon_scan(d);
+	ActedWaiter *w =
+	    enforcer_out_since(&d->enforcer, before) ? GROW(d->waiters, d->n_waiters) : NULL;
+	if (!w) { /* nothing of this scan's out; or no memory to wait: done */
+		fn(userdata);
+		return 0;
+	}
+	*w = (ActedWaiter){fn, userdata, before};
+	d->n_waiters++;
+	return 0;
+}
+
+void daemon_acted(Daemon *d)
+{
+	for (size_t i = 0; i < d->n_waiters;) {
+		ActedWaiter w = d->waiters[i];
+		if (enforcer_out_since(&d->enforcer, w.calls)) {
+			i++;
+			continue;
+		}
+		/* out of the list first: the callback may scan again */
+		memmove(&d->waiters[i], &d->waiters[i + 1],
+			(d->n_waiters - i - 1) * sizeof(*d->waiters));
+		d->n_waiters--;
+		w.fn(w.userdata);
+	}
+	if (d->n_waiters == 0) {
+		free(d->waiters);
+		d->waiters = NULL;
+	}
+}

@@ -303,6 +303,17 @@ static int method_thaw(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return method_freeze_thaw(m, userdata, false, error);
 }
 
+/* daemon_acted_fn: Rescan's actions are done (systemd answered too) */
+static void reply_rescan(void *userdata)
+{
+	sd_bus_message *m = userdata;
+
+	int r = sd_bus_reply_method_return(m, NULL);
+	if (r < 0 && r != -ENOTCONN)
+		log_msg(LOG_WARNING, "replying to Rescan failed: %s", strerror(-r));
+	sd_bus_message_unref(m);
+}
+
 static int method_rescan(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	Bus *b = userdata;
@@ -310,8 +321,8 @@ static int method_rescan(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	int r = check_access(b, m, error);
 	if (r != 0)
 		return r;
-	daemon_scan(b->d);
-	return sd_bus_reply_method_return(m, NULL);
+	r = daemon_rescan(b->d, reply_rescan, sd_bus_message_ref(m));
+	return r < 0 ? r : 1; /* replied by reply_rescan */
 }
 
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
