@@ -94,8 +94,11 @@ static int direct_load(const Args *a, Direct *d)
 		fprintf(stderr, "pinctl: %s; budgets are not shown\n",
 			error ? error : strerror(-r));
 		d->sources_failed = true;
-	} else
+	} else {
 		d->have_sources = true;
+		for (size_t i = 0; i < d->sources.index.n_skipped; i++)
+			fprintf(stderr, "pinctl: %s\n", d->sources.index.skipped[i]);
+	}
 
 	_cleanup_free_ char *cgroup_root = NULL;
 	if (pinctl_cgroup_root(a, d->have_sources ? &d->sources : NULL, &cgroup_root) < 0)

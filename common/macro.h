@@ -59,6 +59,14 @@ static inline size_t strv_length(char *const *l)
 	return n;
 }
 
+/* n strings and their array */
+static inline void strv_free_n(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static inline void strv_freep(char ***l)
 {
 	for (char **i = *l; i && *i; i++)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <string.h>
 
 #include "cgtree.h"
 #include "config.h"
+#include "readfile.h"
 #include "inifile.h"
 #include "macro.h"
 #include "size.h"
@@ -319,27 +321,25 @@ int config_defaults(bool user, Config *ret)
 int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, char **ret_error)
 {
 	Parse p = {.mem_total = mem_total};
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *text = NULL;
+	char why[64];
+	size_t n;
 
 	*ret_error = NULL;
 	int r = config_defaults(user, &p.c);
 	if (r < 0)
 		return r;
-	f = fopen(path, "re");
-	if (!f && errno == ENOENT) {
+	r = read_regular_file_at(AT_FDCWD, path, CONFIG_READ_MAX, &text, &n);
+	if (r == -ENOENT) {
 		*ret = p.c;
 		return 0;
 	}
-	_cleanup_free_ char *text = f ? malloc(CONFIG_READ_MAX + 1) : NULL;
-	size_t n = text ? fread(text, 1, CONFIG_READ_MAX + 1, f) : 0;
-	if (!f || !text || ferror(f) || n > CONFIG_READ_MAX) {
-		r = !f || ferror(f) ? negative_errno() : text ? -EFBIG : -ENOMEM;
-		if (asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
+	if (r < 0) {
+		if (asprintf(ret_error, "%s: %s", path, read_error(r, CONFIG_READ_MAX, why)) < 0)
 			*ret_error = NULL;
 		config_done(&p.c);
 		return r;
 	}
-	text[n] = 0;
 	if (memchr(text, 0, n)) {
 		if (asprintf(ret_error, "%s: NUL byte in file (not a text file?)", path) < 0)
 			*ret_error = NULL;

@@ -35,8 +35,14 @@ static int open_dir_nofollow(const char *path, int *ret_fd)
 		if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
 			return negative_errno();
 		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOTDIR) { /* a symbolic link, or no directory at all */
+			struct stat st;
+			return fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)
+				   ? -ELOOP
+				   : -ENOTDIR;
+		}
 		if (next < 0)
-			return errno == ENOTDIR || errno == ELOOP ? -ELOOP : negative_errno();
+			return negative_errno();
 		close(fd);
 		fd = next;
 	}

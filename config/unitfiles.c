@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "procfs.h"
 #include "size.h"
+#include "readfile.h"
 #include "unitfiles.h"
 
 #define KEY_MAX            "X-PinnedMemoryMax"
@@ -124,6 +125,7 @@ void unit_index_done(UnitIndex *idx)
 		entry_done(e);
 	}
 	free(idx->entries);
+	strv_free_n(idx->skipped, idx->n_skipped);
 	*idx = (UnitIndex){};
 }
 
@@ -135,6 +137,18 @@ typedef struct Load {
 	unsigned error_line;
 	unsigned line;
 } Load;
+
+/* An entry that cannot be read: skipped, said once. 0, or -ENOMEM. */
+static int skip(Load *l, const char *path, int r)
+{
+	char why[64];
+	char **v = GROW(l->idx.skipped, l->idx.n_skipped);
+
+	if (!v || asprintf(v, "%s: skipped: %s", path, read_error(r, UNIT_FILE_READ_MAX, why)) < 0)
+		return -ENOMEM;
+	l->idx.n_skipped++;
+	return 0;
+}
 
 static int fail(Load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(Load *l, const char *fmt, ...)
@@ -213,13 +227,11 @@ static int is_masked(int dirfd, const char *name)
  * unit files are systemd's alone, and inih need not agree with systemd on them). */
 static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
-	ssize_t n;
 
 	int r = is_masked(dirfd, name);
 	if (r < 0)
-		return r == -ENOENT ? 0 : r;
+		return r == -ENOENT ? 0 : r == -ENOMEM ? r : skip(l, e->path, r);
 	if (r > 0) {
 		e->masked = true;
 		return 0;
@@ -228,29 +240,18 @@ static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 	 * than the file it points to */
 	struct stat st;
 	if (fstatat(dirfd, name, &st, 0) < 0)
-		return errno == ENOENT ? 0 : negative_errno();
+		return errno == ENOENT ? 0 : skip(l, e->path, negative_errno());
 	/* as systemd's null_or_empty(): /dev/null by any path masks, and so does an empty unit
 	 * file (an empty drop-in is just empty) */
 	if (S_ISCHR(st.st_mode) || (!e->dir_name && S_ISREG(st.st_mode) && st.st_size == 0)) {
 		e->masked = true;
 		return 0;
 	}
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	buf = malloc(UNIT_FILE_READ_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = read(fd, buf, UNIT_FILE_READ_MAX);
-	if (n < 0)
-		return negative_errno();
-	buf[n] = 0;
+	r = read_regular_file_at(dirfd, name, UNIT_FILE_READ_MAX, &buf, NULL);
+	if (r == -ENOMEM || r == -ENOENT)
+		return r == -ENOENT ? 0 : r;
+	if (r < 0)
+		return skip(l, e->path, r);
 	if (!strstr(buf, "X-PinnedMemory"))
 		return 0;
 	l->cur = e;
@@ -364,8 +365,15 @@ static int load_dropin_dir(Load *l, size_t prio, const char *dir, int parent, co
 	if (exact && !unit)
 		return -ENOMEM;
 	int sub = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sub < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
+	if (sub < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (sub < 0) { /* a symbolic link loop, no access: skipped, as systemd does */
+		_cleanup_free_ char *path = NULL;
+		int r = negative_errno();
+		if (asprintf(&path, "%s/%s", dir, name) < 0)
+			return -ENOMEM;
+		return skip(l, path, r);
+	}
 	_cleanup_closedir_ DIR *d = fdopendir(sub);
 	struct dirent *de;
 

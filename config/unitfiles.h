@@ -46,10 +46,14 @@ typedef struct UnitEntry {
 typedef struct UnitIndex {
 	UnitEntry *entries;
 	size_t n_entries;
+	char **skipped; /* "PATH: why" for each entry skipped, as systemd skips them */
+	size_t n_skipped;
 } UnitIndex;
 
 /* Reads every unit file and drop-in below the search path that could carry pind's keys.
- * A bad value returns -EINVAL with *ret_error = "FILE:LINE: KEY: what is wrong". */
+ * A bad value returns -EINVAL with *ret_error = "FILE:LINE: KEY: what is wrong". An entry
+ * that cannot be read (a symbolic link loop, not a regular file, over 1 MiB, no access)
+ * is skipped, as systemd skips it, and said in idx.skipped for the caller to warn of. */
 int unit_index_load(const UnitPaths *paths, uint64_t mem_total, UnitIndex *ret, char **ret_error);
 void unit_index_done(UnitIndex *idx);
 

@@ -446,12 +446,26 @@ void daemon_unit_stopping(const char *unit, bool stopping, const char *cgroup, v
 	}
 }
 
+/* The unit files and drop-ins that could not be read, skipped as systemd skips them. */
+static void warn_skipped(const Daemon *d)
+{
+	const UnitIndex *x = &d->sources.index;
+
+	for (size_t i = 0; i < x->n_skipped; i++)
+		log_msg(LOG_WARNING, "%s", x->skipped[i]);
+}
+
 int daemon_reload(Daemon *d, char **ret_error)
 {
 	_cleanup_free_ char *error = NULL;
 	Sources s;
 
-	int r = sources_load(d->opt.root, d->opt.user, d->mem_total, &s, &error);
+	/* watched again before the files are read (the paths depend on --root and --user
+	 * alone): a change from now on brings another reload, none falls in between */
+	int r = d->watch ? watch_arm(d->watch, &d->sources.paths, d->sources.config_path) : 0;
+	if (r < 0)
+		log_msg(LOG_WARNING, "watching the unit directories failed: %s", strerror(-r));
+	r = sources_load(d->opt.root, d->opt.user, d->mem_total, &s, &error);
 	if (r >= 0 && !sources_cgroup_root(&s, d->opt.cgroup_root, d->manager_cgroup)) {
 		error = no_cgroup_root(d, s.config_path);
 		sources_done(&s);
@@ -461,17 +475,14 @@ int daemon_reload(Daemon *d, char **ret_error)
 		const char *fields[] = {"MESSAGE_ID=" MESSAGE_ID_RELOAD, NULL};
 		log_struct(LOG_ERR, fields, "reload failed, keeping the previous configuration: %s",
 			   error ? error : strerror(-r));
-		watch_arm(d->watch, &d->sources.paths, d->sources.config_path);
 		if (ret_error)
 			*ret_error = TAKE_PTR(error);
 		return r;
 	}
 	sources_done(&d->sources);
 	d->sources = s;
+	warn_skipped(d);
 	d->budgets_stale = true;
-	r = watch_arm(d->watch, &d->sources.paths, d->sources.config_path);
-	if (r < 0)
-		log_msg(LOG_WARNING, "watching the unit directories failed: %s", strerror(-r));
 	log_msg(LOG_INFO, "configuration reloaded");
 	daemon_scan(d);
 	return 0;
@@ -564,6 +575,12 @@ static int adopt_recorded(const char *budget, const char *cgroup, void *userdata
 	return 0;
 }
 
+static void state_dropped(const char *message, void *userdata)
+{
+	(void)userdata;
+	log_msg(LOG_WARNING, "%s", message);
+}
+
 /* Resumes what a previous pind froze: it stays frozen while over, is thawed when not. */
 void daemon_adopt(Daemon *d)
 {
@@ -574,8 +591,12 @@ void daemon_adopt(Daemon *d)
 	    0)
 		return;
 	cg_tree_visit(snap.tree->root, adopt_marked, &a);
-	int r = state_load(d->state_path, adopt_recorded, &d->reservations, &a);
-	if (r < 0 && r != -ENOENT)
+	StateLoad l = {.path = d->state_path,
+		       .frozen = adopt_recorded,
+		       .dropped = state_dropped,
+		       .userdata = &a};
+	int r = state_load(&l, &d->reservations);
+	if (r < 0 && r != -ENOENT && r != -EBADFD && r != -EFBIG) /* those said already */
 		log_msg(LOG_WARNING, "reading %s failed: %s", d->state_path, strerror(-r));
 	snapshot_done(&snap);
 }
@@ -616,6 +637,7 @@ int daemon_setup(Daemon *d)
 		log_msg(LOG_ERR, "refusing to start: %s", error ? error : strerror(-r));
 		return r;
 	}
+	warn_skipped(d);
 	bool top = strcmp(d->opt.root, "/") == 0;
 	if (top) /* with --root, this is no host's configuration: its systemd is not ours */
 		sdunit_connect(d->opt.user, &d->systemd);

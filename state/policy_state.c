@@ -8,13 +8,6 @@
 #include "policy.h"
 #include "policy_state.h"
 
-void strv_free_n(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void budget_state_done(BudgetState *b)
 {
 	free(b->name);

@@ -8,7 +8,6 @@
 
 /* Inside the policy (policy.c, policy_state.c): the lists a BudgetState keeps. */
 
-void strv_free_n(char **v, size_t n);
 BudgetState *state_add(PolicyState *s, const char *name);
 /* A copy of what carries over from the previous scan. */
 int state_copy(BudgetState *dst, const BudgetState *src);

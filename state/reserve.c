@@ -28,6 +28,8 @@ int reservations_add(Reservations *rs, const char *group, uint64_t bytes, const 
 {
 	Reservation r = {.bytes = bytes, .created = created};
 
+	if (rs->next_id >= INT64_MAX) /* ids go to 2^63 - 1: none ever wraps */
+		return -EOVERFLOW;
 	if (ttl_usec > 0)
 		r.expires = now + ttl_usec < now ? UINT64_MAX : now + ttl_usec;
 	if (asprintf(&r.id, "r%" PRIu64, ++rs->next_id) < 0)

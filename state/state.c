@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cgtree.h"
 #include "macro.h"
+#include "readfile.h"
+#include "settings.h"
 #include "state.h"
 
 static int mkdir_parents(const char *path)
@@ -82,71 +87,168 @@ int state_save(const char *path, const PolicyState *s, const Reservations *rs)
 	return r;
 }
 
-/* Reservations survive a restart within the same boot (StateFile lives in /run). */
-static int load_reservations(json_object *root, Reservations *rs)
-{
-	json_object *res;
+#define STATE_READ_MAX (4 * 1024 * 1024)
+#define ABSURD_BYTES   (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
 
-	if (!json_object_object_get_ex(root, "reservations", &res) ||
-	    !json_object_is_type(res, json_type_array))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(res); i++) {
-		json_object *o = json_object_array_get_idx(res, i), *id, *b, *n, *h, *e, *c, *seen;
-		if (!json_object_object_get_ex(o, "id", &id) ||
-		    !json_object_object_get_ex(o, "budget", &b) ||
-		    !json_object_object_get_ex(o, "bytes", &n))
-			continue;
-		json_object_object_get_ex(o, "holder", &h);
-		if (!json_object_object_get_ex(o, "expires_monotonic_usec", &e))
-			e = NULL;
-		if (!json_object_object_get_ex(o, "created_realtime_usec", &c))
-			c = NULL;
-		if (!json_object_object_get_ex(o, "holder_seen", &seen))
-			seen = NULL;
-		const char *new_id;
-		uint64_t expires = e ? json_object_get_uint64(e) : 0;
-		int r = reservations_add(rs, json_object_get_string(b), json_object_get_uint64(n),
-					 h ? json_object_get_string(h) : NULL, 0, 0,
-					 c ? json_object_get_uint64(c) : 0, &new_id);
-		if (r < 0)
-			return r;
-		Reservation *last = &rs->v[rs->n - 1];
-		last->expires = expires;
-		last->holder_seen = seen && json_object_get_boolean(seen);
-		char *copy = strdup(json_object_get_string(id));
-		if (!copy)
-			return -ENOMEM;
-		free(last->id);
-		last->id = copy;
-		unsigned long long num;
-		if (sscanf(copy, "r%llu", &num) == 1 && num >= rs->next_id)
-			rs->next_id = num;
+/* Drops an entry, saying which and why. */
+static void drop(const StateLoad *l, const char *what, size_t i, const char *why)
+{
+	char *msg;
+
+	if (l->dropped && asprintf(&msg, "%s: %s %zu dropped: %s", l->path, what, i, why) >= 0) {
+		l->dropped(msg, l->userdata);
+		free(msg);
 	}
+}
+
+/* A string member that passes ok(), or NULL. */
+static const char *string_of(json_object *o, const char *key, bool (*ok)(const char *))
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	const char *s = json_object_get_string(v);
+	return ok(s) ? s : NULL;
+}
+
+/* An unsigned integer member; def when absent; false when it is there but no such
+ * number (negative, not a number, over max). */
+static bool uint_of(json_object *o, const char *key, uint64_t def, uint64_t max, uint64_t *ret)
+{
+	json_object *v;
+
+	*ret = def;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return true;
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	/* json-c keeps integers past INT64_MAX as unsigned; a negative one reads as 0 */
+	if (json_object_get_int64(v) < 0 && json_object_get_uint64(v) == 0)
+		return false;
+	*ret = json_object_get_uint64(v);
+	return *ret <= max;
+}
+
+static bool is_cgroup_path(const char *s)
+{
+	_cleanup_free_ char *norm = NULL;
+	return cg_path_normalize(s, &norm) == 0 && strcmp(norm, s) == 0;
+}
+
+static bool is_group_name(const char *s)
+{
+	return budget_name_is_valid(s);
+}
+
+/* "r" and a number from 1 to 2^63 - 1: what reservations_add() makes */
+static bool is_reservation_id(const char *s)
+{
+	char *end;
+
+	if (s[0] != 'r' || s[1] < '1' || s[1] > '9')
+		return false;
+	errno = 0;
+	unsigned long long n = strtoull(s + 1, &end, 10);
+	return errno == 0 && !*end && n <= INT64_MAX;
+}
+
+static bool known_id(const Reservations *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->v[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/* One reservation, checked field by field: 0 added, 1 dropped, <0 out of memory. */
+static int load_reservation(const StateLoad *l, json_object *o, size_t i, Reservations *rs)
+{
+	const char *id = string_of(o, "id", is_reservation_id),
+		   *group = string_of(o, "budget", is_group_name), *holder = NULL;
+	json_object *h, *seen;
+	uint64_t bytes, expires, created;
+
+	if (!json_object_is_type(o, json_type_object))
+		return drop(l, "reservation", i, "not an object"), 1;
+	if (!id)
+		return drop(l, "reservation", i, "no id r1 ... r9223372036854775807"), 1;
+	if (known_id(rs, id))
+		return drop(l, "reservation", i, "its id is taken already"), 1;
+	if (!group)
+		return drop(l, "reservation", i, "no valid group name in \"budget\""), 1;
+	if (!uint_of(o, "bytes", 0, ABSURD_BYTES, &bytes) || bytes == 0)
+		return drop(l, "reservation", i, "\"bytes\" is not 1 byte to 1 EiB"), 1;
+	if (json_object_object_get_ex(o, "holder", &h) && !json_object_is_type(h, json_type_null) &&
+	    !(holder = string_of(o, "holder", is_group_name)))
+		return drop(l, "reservation", i, "\"holder\" is no valid group name"), 1;
+	if (!uint_of(o, "expires_monotonic_usec", 0, UINT64_MAX - 1, &expires) ||
+	    !uint_of(o, "created_realtime_usec", 0, UINT64_MAX - 1, &created))
+		return drop(l, "reservation", i, "a time is not a number of microseconds"), 1;
+	if (json_object_object_get_ex(o, "holder_seen", &seen) &&
+	    !json_object_is_type(seen, json_type_boolean))
+		return drop(l, "reservation", i, "\"holder_seen\" is not true or false"), 1;
+
+	const char *new_id;
+	int r = reservations_add(rs, group, bytes, holder, 0, 0, created, &new_id);
+	if (r < 0)
+		return r;
+	Reservation *last = &rs->v[rs->n - 1];
+	last->expires = expires;
+	last->holder_seen = seen && json_object_get_boolean(seen);
+	char *copy = strdup(id);
+	if (!copy)
+		return -ENOMEM;
+	free(last->id);
+	last->id = copy;
+	unsigned long long num = strtoull(id + 1, NULL, 10);
+	if (num >= rs->next_id) /* the next one after it: at most 2^63 */
+		rs->next_id = num;
 	return 0;
 }
 
-int state_load(const char *path, int (*fn)(const char *budget, const char *cgroup, void *userdata),
-	       Reservations *rs, void *userdata)
+int state_load(const StateLoad *l, Reservations *rs)
 {
-	json_object *root = json_object_from_file(path), *frozen;
-	int r = 0;
+	_cleanup_free_ char *text = NULL;
+	json_object *frozen, *res;
+	char why[64];
 
-	if (!root)
-		return access(path, F_OK) < 0 ? -ENOENT : -EBADMSG;
-	if (!json_object_object_get_ex(root, "frozen", &frozen) ||
-	    !json_object_is_type(frozen, json_type_array)) {
+	int r = read_regular_file_at(AT_FDCWD, l->path, STATE_READ_MAX, &text, NULL);
+	if (r == -ENOENT || r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (l->dropped) {
+			char *msg;
+			if (asprintf(&msg, "%s: %s; ignored", l->path,
+				     read_error(r, STATE_READ_MAX, why)) >= 0) {
+				l->dropped(msg, l->userdata);
+				free(msg);
+			}
+		}
+		return r;
+	}
+	json_object *root = json_tokener_parse(text);
+	if (!root || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
 		return -EBADMSG;
 	}
-	for (size_t i = 0; i < json_object_array_length(frozen) && r >= 0; i++) {
-		json_object *o = json_object_array_get_idx(frozen, i), *b, *c;
-		if (!json_object_object_get_ex(o, "budget", &b) ||
-		    !json_object_object_get_ex(o, "cgroup", &c))
-			continue;
-		r = fn(json_object_get_string(b), json_object_get_string(c), userdata);
-	}
-	if (r >= 0)
-		r = load_reservations(root, rs);
+	if (json_object_object_get_ex(root, "frozen", &frozen) &&
+	    json_object_is_type(frozen, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(frozen) && r >= 0; i++) {
+			json_object *o = json_object_array_get_idx(frozen, i);
+			const char *b = string_of(o, "budget", is_group_name),
+				   *c = string_of(o, "cgroup", is_cgroup_path);
+			if (!b || !c)
+				drop(l, "freeze", i, "no valid budget name and cgroup path");
+			else
+				r = l->frozen(b, c, l->userdata);
+		}
+	if (r >= 0 && json_object_object_get_ex(root, "reservations", &res) &&
+	    json_object_is_type(res, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(res) && r >= 0; i++) {
+			int k = load_reservation(l, json_object_array_get_idx(res, i), i, rs);
+			r = k < 0 ? k : 0;
+		}
 	json_object_put(root);
 	return r;
 }

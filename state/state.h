@@ -11,7 +11,17 @@
 /* Writes the cgroups pind froze, per budget, and the reservations. */
 int state_save(const char *path, const PolicyState *s, const Reservations *rs);
 
-/* Calls fn(budget, cgroup, userdata) for every freeze recorded and adds the reservations
- * recorded to rs. -ENOENT: no file. */
-int state_load(const char *path, int (*fn)(const char *budget, const char *cgroup, void *userdata),
-	       Reservations *rs, void *userdata);
+/* What a load hands back: each freeze recorded (frozen), and each entry dropped, with
+ * why, for the log (dropped, may be NULL). */
+typedef struct StateLoad {
+	const char *path;
+	int (*frozen)(const char *budget, const char *cgroup, void *userdata);
+	void (*dropped)(const char *message, void *userdata);
+	void *userdata;
+} StateLoad;
+
+/* Reads StateFile, bounded (4 MiB) and a regular file only, checking every field: a bad
+ * entry is dropped (said through l->dropped), the rest is loaded; the reservations are
+ * added to rs. -ENOENT: no file; -EBADMSG: no JSON object; -EBADFD, -EFBIG: as
+ * read_regular_file_at() says (and said through l->dropped). */
+int state_load(const StateLoad *l, Reservations *rs);

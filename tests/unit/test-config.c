@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -565,11 +566,16 @@ END_TEST
 
 START_TEST(test_not_readable)
 {
-	char dir[PATH_MAX], want[PATH_MAX + 64];
+	char dir[PATH_MAX], want[PATH_MAX + 64], fifo[PATH_MAX + 16];
 
+	/* a directory, a FIFO: not read, and the FIFO does not block */
 	tu_mkdtemp(dir, sizeof(dir), tu_base_dir(), "conf-");
-	tu_xsnprintf(want, "%s: %s", dir, strerror(EISDIR));
-	check_fails(dir, -EISDIR, want);
+	tu_xsnprintf(want, "%s: not a regular file", dir);
+	check_fails(dir, -EBADFD, want);
+	tu_xsnprintf(fifo, "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	tu_xsnprintf(want, "%s: not a regular file", fifo);
+	check_fails(fifo, -EBADFD, want);
 
 	/* more than 1 MiB */
 	_cleanup_free_ char *big = malloc(1024 * 1024 + 2);
@@ -577,7 +583,7 @@ START_TEST(test_not_readable)
 	memset(big, '#', 1024 * 1024 + 1);
 	big[1024 * 1024 + 1] = 0;
 	const char *path = write_conf(big);
-	tu_xsnprintf(want, "%s: %s", path, strerror(EFBIG));
+	tu_xsnprintf(want, "%s: larger than 1.0M", path);
 	check_fails(path, -EFBIG, want);
 }
 END_TEST
