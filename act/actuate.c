@@ -204,6 +204,22 @@ int cg_frozen(const CgLayout *l, const char *cgroup, bool *ret)
 	return -EBADMSG;
 }
 
+int mark_format(const char *owner, const char *budget, char **ret)
+{
+	if (strchr(owner, '\n') || strchr(budget, '\n'))
+		return -EINVAL;
+	return asprintf(ret, "%s\n%s", owner, budget) < 0 ? -ENOMEM : 0;
+}
+
+const char *mark_budget(const char *value, const char *owner)
+{
+	size_t l = strlen(owner);
+
+	if (!value || strncmp(value, owner, l) != 0 || value[l] != '\n' || !value[l + 1])
+		return NULL;
+	return value + l + 1;
+}
+
 int cg_mark_get(const CgLayout *l, const char *cgroup, char **ret_value)
 {
 	_cleanup_close_ int fd = open_cgroup(l->unified, cgroup);
@@ -455,8 +471,11 @@ int cg_manual_thaw(const CgLayout *l, const char *cgroup)
 		return -EPERM;
 	if (r < 0 && r != -EOPNOTSUPP)
 		return r;
-	r = cg_freeze(l, cgroup, false, FREEZE_TIMEOUT_USEC);
-	if (r >= 0)
+	/* the mark goes first: a crash in between leaves no claim that outlives the thaw */
+	if (mark)
 		cg_mark_remove(l, cgroup);
+	r = cg_freeze(l, cgroup, false, FREEZE_TIMEOUT_USEC);
+	if (r < 0 && mark)
+		cg_mark_set(l, cgroup, mark); /* still frozen: still whose it was */
 	return r;
 }

@@ -28,9 +28,16 @@ int cg_frozen(const CgLayout *l, const char *cgroup, bool *ret);
  * directory, whose value says why (the budget's name). A new cgroup of the same name
  * does not inherit it. -ENODATA when there is none; -EOPNOTSUPP where xattrs are not
  * supported (v1). */
-/* The mark pind puts on what it freezes for a budget is the budget's name; what pinctl
- * freezes by hand carries this one, which pind never adopts. */
+/* What pinctl freezes by hand carries this mark, which pind never adopts. */
 #define MARK_MANUAL "pinctl"
+
+/* The mark pind puts on what it freezes for a budget names its owner too: the cgroup root
+ * of the pind that froze it ("ROOT\nBUDGET"), so that no other instance (a pind --user
+ * beside the system's, one with a root above another's) adopts, thaws or counts it. */
+int mark_format(const char *owner, const char *budget, char **ret);
+/* The budget of a mark that owner put there, borrowed from value; NULL for another
+ * instance's, pinctl's or anything else. */
+const char *mark_budget(const char *value, const char *owner);
 
 int cg_mark_get(const CgLayout *l, const char *cgroup, char **ret_value);
 int cg_mark_set(const CgLayout *l, const char *cgroup, const char *value);

@@ -141,8 +141,11 @@ static int freeze_done(Enforcer *e, const Decision *d, int r, const char *messag
 	}
 	if (freeze && r < 0 && r != -ETIMEDOUT) /* a timed-out freeze stays requested */
 		cg_mark_remove(e->layout, d->target);
-	if (!freeze && r >= 0)
-		cg_mark_remove(e->layout, d->target);
+	if (!freeze && r < 0) { /* still frozen: still pind's (do_thaw took the mark off) */
+		_cleanup_free_ char *mark = NULL;
+		if (mark_format(e->owner, d->budget, &mark) == 0)
+			cg_mark_set(e->layout, d->target, mark);
+	}
 	return freeze ? (report_freeze(d, r), r) : report_thaw(d, r);
 }
 
@@ -204,13 +207,17 @@ static int freeze_unit(Enforcer *e, Decision *d)
 
 static int do_freeze(Enforcer *e, Decision *d)
 {
-	_cleanup_free_ char *mark = NULL;
+	_cleanup_free_ char *mark = NULL, *own = NULL;
 	bool frozen = false;
 
-	int r = cg_frozen(e->layout, d->target, &frozen);
-	if (r >= 0 && frozen && cg_mark_get(e->layout, d->target, &mark) < 0)
-		r = -EBUSY; /* frozen by someone else: not pind's to freeze, nor to thaw */
-	else if ((r = cg_mark_set(e->layout, d->target, d->budget)) >= 0 || r == -EOPNOTSUPP)
+	int r = mark_format(e->owner, d->budget, &own);
+	if (r >= 0)
+		r = cg_frozen(e->layout, d->target, &frozen);
+	if (r >= 0 && frozen &&
+	    (cg_mark_get(e->layout, d->target, &mark) < 0 || !mark_budget(mark, e->owner)))
+		r = -EBUSY; /* frozen by someone else (another pind too): not ours to freeze, nor
+			     * to thaw */
+	else if (r >= 0 && ((r = cg_mark_set(e->layout, d->target, own)) >= 0 || r == -EOPNOTSUPP))
 		return freeze_unit(e, d);
 	report_freeze(d, r);
 	return r;
@@ -222,10 +229,16 @@ static int do_thaw(Enforcer *e, Decision *d)
 	bool frozen = true;
 
 	int r = cg_mark_get(e->layout, d->target, &mark);
-	if (r == -ENODATA)
+	if (r == -ENODATA || (r >= 0 && !mark_budget(mark, e->owner)))
 		r = cg_frozen(e->layout, d->target, &frozen) >= 0 && !frozen ? 1 : -ENOENT;
-	else if (r >= 0 || r == -EOPNOTSUPP)
+	else if (r >= 0 || r == -EOPNOTSUPP) {
+		/* the mark goes first: a crash before the thaw then leaves a freeze nobody
+		 * claims (left alone), never a claim on a freeze that is someone else's
+		 * later; a thaw that fails puts it back */
+		if (r >= 0)
+			cg_mark_remove(e->layout, d->target);
 		return freeze_unit(e, d);
+	}
 	return report_thaw(d, r);
 }
 

@@ -16,6 +16,7 @@ typedef void (*enforce_done_fn)(const Decision *d, int result, void *userdata);
 
 typedef struct Enforcer {
 	const CgLayout *layout;
+	const char *owner; /* the instance's cgroup root: what its marks say (mark_format) */
 	const char *proc_root;
 	sd_bus *systemd;            /* the manager's bus for FreezeUnit, or NULL */
 	bool systemd_cannot_freeze; /* learnt once: the manager said it cannot freeze here */

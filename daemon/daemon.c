@@ -479,8 +479,20 @@ int daemon_reload(Daemon *d, char **ret_error)
 			*ret_error = TAKE_PTR(error);
 		return r;
 	}
-	sources_done(&d->sources);
+	Sources old = d->sources;
 	d->sources = s;
+	r = daemon_claim_root(d); /* CgroupRoot= may have changed */
+	if (r < 0) {
+		if (r != -EBUSY)
+			log_msg(LOG_ERR, "reload failed: claiming cgroup root %s: %s",
+				daemon_cgroup_root(d), strerror(-r));
+		d->sources = old;
+		sources_done(&s);
+		if (ret_error)
+			*ret_error = strdup("another pind manages the new cgroup root");
+		return r;
+	}
+	sources_done(&old);
 	warn_skipped(d);
 	d->budgets_stale = true;
 	log_msg(LOG_INFO, "configuration reloaded");
@@ -493,6 +505,7 @@ void daemon_done(Daemon *d)
 	enforcer_done(&d->enforcer);
 	daemon_acted(d); /* the callers waiting on calls that are gone */
 	d->bus = bus_free(d->bus);
+	daemon_release_root(d);
 	reservations_done(&d->reservations);
 	snapshot_done(&d->snap);
 	d->cgwatch = cgwatch_free(d->cgwatch);
@@ -535,7 +548,9 @@ typedef struct Adopt {
 	unsigned n;
 } Adopt;
 
-/* A cgroup that carries pind's mark and is frozen: pind froze it before a restart. */
+/* A cgroup that carries this instance's mark and is frozen: it froze it before a restart.
+ * Its mark on a cgroup that is not frozen claims nothing: removed. Other instances' marks,
+ * pinctl's and anyone else's are left as they are. */
 static int adopt_marked(CgNode *n, unsigned depth, void *userdata)
 {
 	Adopt *a = userdata;
@@ -543,13 +558,21 @@ static int adopt_marked(CgNode *n, unsigned depth, void *userdata)
 	bool frozen;
 
 	(void)depth;
-	if (cg_mark_get(&a->d->layout, n->path, &mark) < 0 || strcmp(mark, MARK_MANUAL) == 0)
+	if (cg_mark_get(&a->d->layout, n->path, &mark) < 0)
 		return 0;
-	if (cg_frozen(&a->d->layout, n->path, &frozen) < 0 || !frozen)
+	const char *budget = mark_budget(mark, a->d->owner);
+	if (!budget || cg_frozen(&a->d->layout, n->path, &frozen) < 0)
 		return 0;
-	if (policy_adopt_frozen(&a->d->policy, mark, n->path, now_usec()) < 0)
+	if (!frozen) {
+		cg_mark_remove(&a->d->layout, n->path);
+		log_msg(LOG_NOTICE, "%s: pind's mark for budget %s removed: it is not frozen",
+			n->path, budget);
+		return 0;
+	}
+	if (policy_adopt_frozen(&a->d->policy, budget, n->path, now_usec()) < 0)
 		return -ENOMEM;
-	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", n->path, mark);
+	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", n->path,
+		budget);
 	a->n++;
 	return 0;
 }
@@ -564,7 +587,9 @@ static int adopt_recorded(const char *budget, const char *cgroup, void *userdata
 	if (policy_find(&a->d->policy, budget) && policy_find(&a->d->policy, budget)->n_frozen > 0)
 		return 0; /* the marks said it already */
 	int r = cg_mark_get(&a->d->layout, cgroup, &mark);
-	if ((r < 0 && r != -EOPNOTSUPP) || (r >= 0 && strcmp(mark, budget) != 0))
+	if ((r < 0 && r != -EOPNOTSUPP) ||
+	    (r >= 0 && !(mark_budget(mark, a->d->owner) &&
+			 strcmp(mark_budget(mark, a->d->owner), budget) == 0)))
 		return 0; /* a cgroup of the same name, made anew, or someone else's */
 	if (cg_frozen(&a->d->layout, cgroup, &frozen) < 0 || !frozen)
 		return 0;
@@ -573,6 +598,12 @@ static int adopt_recorded(const char *budget, const char *cgroup, void *userdata
 	log_msg(LOG_NOTICE, "%s: still frozen for budget %s from before a restart", cgroup, budget);
 	a->n++;
 	return 0;
+}
+
+static int adopt_leaf(const char *budget, const char *cgroup, uint64_t usage, void *userdata)
+{
+	Adopt *a = userdata;
+	return policy_adopt_leaf(&a->d->policy, budget, cgroup, usage);
 }
 
 static void state_dropped(const char *message, void *userdata)
@@ -593,6 +624,7 @@ void daemon_adopt(Daemon *d)
 	cg_tree_visit(snap.tree->root, adopt_marked, &a);
 	StateLoad l = {.path = d->state_path,
 		       .frozen = adopt_recorded,
+		       .leaf = adopt_leaf,
 		       .dropped = state_dropped,
 		       .userdata = &a};
 	int r = state_load(&l, &d->reservations);

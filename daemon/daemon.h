@@ -65,11 +65,18 @@ typedef struct Daemon {
 	StoppingUnit *stopping; /* units the manager is stopping (PolicyConfig.stopping) */
 	size_t n_stopping;
 	Enforcer enforcer;
+	char *owner;  /* the cgroup root this instance claims (claim.c), its marks' owner */
+	int owner_fd; /* the lock on it, while owner is set */
 	struct ActedWaiter *waiters; /* daemon_rescan()'s callers, until the actions are done */
 	size_t n_waiters;
 } Daemon;
 
 int daemon_setup(Daemon *d);
+
+/* Claims the cgroup root (again, when it changed): -EBUSY, said, when another pind holds
+ * it. Releases it. */
+int daemon_claim_root(Daemon *d);
+void daemon_release_root(Daemon *d);
 void daemon_done(Daemon *d);
 
 /* Resumes what a previous pind froze and reserved. */

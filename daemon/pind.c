@@ -204,6 +204,15 @@ int main(int argc, char **argv)
 		return r;
 	}
 
+	/* one pind per cgroup root (--once only measures: it claims nothing) */
+	r = daemon_claim_root(&d);
+	if (r < 0) {
+		if (r != -EBUSY) /* -EBUSY: said */
+			log_msg(LOG_ERR, "refusing to start: claiming cgroup root %s: %s",
+				daemon_cgroup_root(&d), strerror(-r));
+		daemon_done(&d);
+		return 1;
+	}
 	daemon_adopt(&d);
 
 	sigset_t mask;

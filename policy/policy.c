@@ -312,9 +312,7 @@ static void update_leaves(const PolicyConfig *c, const CgTree *t, CgNode *group,
 	Candidates cs = {};
 	bool baseline = prev && prev->leaves;
 
-	for (size_t i = 0; i < st->n_leaves; i++)
-		free(st->leaves[i].cgroup);
-	free(st->leaves);
+	leaves_free(st->leaves, st->n_leaves);
 	st->leaves = NULL;
 	st->n_leaves = 0;
 	if (group)
@@ -364,6 +362,14 @@ static int push_action(const PolicyConfig *c, Out *o, DecisionKind kind, const B
 }
 
 /* Freeze: the first target; then every other candidate that keeps growing while over. */
+/* What a restart compares with: the leaves at this freeze. */
+static void note_freeze(BudgetState *st, uint64_t now, Out *o)
+{
+	st->frozen_at = now;
+	if (leaves_copy(&st->at_freeze, &st->n_at_freeze, st->leaves, st->n_leaves) < 0)
+		o->error = -ENOMEM;
+}
+
 static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgNode *group,
 			  uint64_t usage, uint64_t now, BudgetState *st, Out *o)
 {
@@ -382,6 +388,7 @@ static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 			   0) {
 			o->error = frozen_add(st, target->path) < 0 ? -ENOMEM : o->error;
 			held_add(o, st->name, st->frozen[st->n_frozen - 1]);
+			note_freeze(st, now, o);
 		}
 		if (error)
 			o->error = error;
@@ -392,15 +399,16 @@ static void decide_freeze(const PolicyConfig *c, CgTree *t, const Budget *b, CgN
 	for (size_t i = 0; i < cs.n; i++) {
 		CgNode *n = cs.v[i];
 		const LeafUsage *l = leaf_of(st, n->path);
-		/* grew since the last scan (a new one from nothing); without a baseline (a
-		 * freeze adopted at restart) nothing is known to have grown */
-		if (skipped(st, o, n->path) || !l || l->grew_at != now || now == 0)
+		/* grew since pind's last freeze (a new one from nothing; after a restart,
+		 * since the freeze StateFile recorded, or since nothing) */
+		if (skipped(st, o, n->path) || !l || l->grew_at <= st->frozen_at || now == 0)
 			continue;
 		if (push_action(c, o, DECISION_FREEZE, b, usage, t, n, st, now, NULL) == 0) {
 			if (frozen_add(st, n->path) < 0)
 				o->error = -ENOMEM;
 			else
 				held_add(o, st->name, st->frozen[st->n_frozen - 1]);
+			note_freeze(st, now, o);
 		}
 	}
 	if (cs.error)

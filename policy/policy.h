@@ -78,7 +78,12 @@ typedef struct BudgetState {
 	size_t n_foreign;
 	LeafUsage *leaves; /* candidate targets at the last scan; NULL: none measured yet */
 	size_t n_leaves;
-	char *pusher; /* Target=newest: the unit whose growth pushed it over this episode */
+	/* the leaves as they were at pind's last freeze for this budget (StateFile keeps
+	 * them): a restart compares with these, so what grew while pind was down is known */
+	LeafUsage *at_freeze;
+	size_t n_at_freeze;
+	uint64_t frozen_at; /* pind's last freeze for it: a leaf that grew since is next */
+	char *pusher;       /* Target=newest: the unit whose growth pushed it over this episode */
 	/* signal: the culprit and how far it went */
 	pid_t sig_pid;
 	uint64_t sig_starttime;
@@ -108,8 +113,14 @@ void policy_outcome(PolicyState *s, const Decision *d, int result, uint64_t now)
  * still over, the next action waits a grace of its own. */
 void policy_forget_frozen(PolicyState *s, const char *cgroup, uint64_t now);
 
-/* A cgroup found frozen with pind's mark (a restart): pind's again, for budget. */
+/* A cgroup found frozen with pind's mark (a restart): pind's again, for budget. Until
+ * policy_adopt_leaf() says otherwise, every other leaf counts as new since (grown while
+ * pind was down): a restart re-decides from what it measures. */
 int policy_adopt_frozen(PolicyState *s, const char *budget, const char *cgroup, uint64_t now);
+
+/* A leaf's usage at pind's last freeze for budget (StateFile), after policy_adopt_frozen():
+ * the next scan acts on it only if it grew since. */
+int policy_adopt_leaf(PolicyState *s, const char *budget, const char *cgroup, uint64_t usage);
 
 BudgetState *policy_find(const PolicyState *s, const char *budget);
 void policy_state_done(PolicyState *s);

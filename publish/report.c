@@ -51,9 +51,16 @@ int report_group_state(const ReportInput *in, const GroupView *g, GroupState *re
 
 	*ret = (GroupState){};
 	if (g->node && cg_frozen(in->layout, g->node->path, &frozen) >= 0 && frozen) {
+		_cleanup_free_ char *mark = NULL;
 		ret->state = "frozen";
-		if (cg_mark_get(in->layout, g->node->path, &ret->frozen_by) < 0)
-			ret->frozen_by = NULL;
+		/* pinctl's mark, or the budget of the pind of this cgroup root */
+		if (cg_mark_get(in->layout, g->node->path, &mark) >= 0) {
+			const char *b = strcmp(mark, MARK_MANUAL) == 0
+					    ? mark
+					    : mark_budget(mark, in->snap->tree->root->path);
+			if (b && !(ret->frozen_by = strdup(b)))
+				return -ENOMEM;
+		}
 	}
 	if (policy && strcmp(policy, "frozen") == 0 && !ret->frozen_by) {
 		/* the policy froze a cgroup below the group, for this budget */

@@ -13,12 +13,37 @@ static void budget_state_done(BudgetState *b)
 	free(b->name);
 	strv_free_n(b->frozen, b->n_frozen);
 	strv_free_n(b->foreign, b->n_foreign);
-	for (size_t i = 0; i < b->n_leaves; i++)
-		free(b->leaves[i].cgroup);
-	free(b->leaves);
+	leaves_free(b->leaves, b->n_leaves);
+	leaves_free(b->at_freeze, b->n_at_freeze);
 	free(b->sig_target);
 	free(b->pusher);
 	*b = (BudgetState){};
+}
+
+void leaves_free(LeafUsage *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].cgroup);
+	free(v);
+}
+
+int leaves_copy(LeafUsage **dst, size_t *n_dst, const LeafUsage *src, size_t n)
+{
+	LeafUsage *v = calloc(n > 0 ? n : 1, sizeof(*v)); /* never NULL: a baseline */
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = src[i];
+		if (!(v[i].cgroup = strdup(src[i].cgroup))) {
+			leaves_free(v, i);
+			return -ENOMEM;
+		}
+	}
+	leaves_free(*dst, *n_dst);
+	*dst = v;
+	*n_dst = n;
+	return 0;
 }
 
 void policy_state_done(PolicyState *s)
@@ -121,6 +146,11 @@ int state_copy(BudgetState *dst, const BudgetState *src)
 	dst->n_frozen = 0;
 	dst->leaves = NULL;
 	dst->n_leaves = 0;
+	dst->at_freeze = NULL;
+	dst->n_at_freeze = 0;
+	if (src->at_freeze &&
+	    leaves_copy(&dst->at_freeze, &dst->n_at_freeze, src->at_freeze, src->n_at_freeze) < 0)
+		return -ENOMEM;
 	dst->foreign = NULL;
 	dst->n_foreign = 0;
 	for (size_t i = 0; i < src->n_foreign; i++)
@@ -185,5 +215,25 @@ int policy_adopt_frozen(PolicyState *s, const char *budget, const char *cgroup, 
 		st->over_since = now; /* whatever the action is now, a grace first */
 	}
 	st->over = true; /* it was over when frozen; the next scan decides */
+	/* an empty baseline: every leaf is new (grown) unless StateFile says what it was */
+	if (!st->leaves && !(st->leaves = calloc(1, sizeof(LeafUsage))))
+		return -ENOMEM;
 	return frozen_add(st, cgroup);
+}
+
+int policy_adopt_leaf(PolicyState *s, const char *budget, const char *cgroup, uint64_t usage)
+{
+	BudgetState *st = policy_find(s, budget);
+
+	if (!st || st->n_frozen == 0 || !st->leaves)
+		return 0; /* nothing adopted for it: no baseline wanted */
+	for (size_t i = 0; i < st->n_leaves; i++)
+		if (strcmp(st->leaves[i].cgroup, cgroup) == 0)
+			return 0;
+	LeafUsage *v = GROW(st->leaves, st->n_leaves);
+	if (!v || !(v->cgroup = strdup(cgroup)))
+		return -ENOMEM;
+	v->usage = usage;
+	st->n_leaves++;
+	return leaves_copy(&st->at_freeze, &st->n_at_freeze, st->leaves, st->n_leaves);
 }

@@ -46,6 +46,20 @@ int state_save(const char *path, const PolicyState *s, const Reservations *rs)
 			json_object_array_add(frozen, o);
 		}
 	json_object_object_add(root, "frozen", frozen);
+	/* what the leaves held at the last freeze: a restart acts on what grew since */
+	json_object *base = json_object_new_array();
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t k = 0; s->budgets[i].n_frozen > 0 && k < s->budgets[i].n_at_freeze;
+		     k++) {
+			const LeafUsage *l = &s->budgets[i].at_freeze[k];
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "budget",
+					       json_object_new_string(s->budgets[i].name));
+			json_object_object_add(o, "cgroup", json_object_new_string(l->cgroup));
+			json_object_object_add(o, "usage", json_object_new_uint64(l->usage));
+			json_object_array_add(base, o);
+		}
+	json_object_object_add(root, "at_freeze", base);
 	json_object *res = json_object_new_array();
 	for (size_t i = 0; i < rs->n; i++) {
 		const Reservation *rv = &rs->v[i];
@@ -242,6 +256,21 @@ int state_load(const StateLoad *l, Reservations *rs)
 				drop(l, "freeze", i, "no valid budget name and cgroup path");
 			else
 				r = l->frozen(b, c, l->userdata);
+		}
+	json_object *base;
+	if (r >= 0 && l->leaf && json_object_object_get_ex(root, "at_freeze", &base) &&
+	    json_object_is_type(base, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(base) && r >= 0; i++) {
+			json_object *o = json_object_array_get_idx(base, i);
+			const char *b = string_of(o, "budget", is_group_name),
+				   *c = string_of(o, "cgroup", is_cgroup_path);
+			uint64_t usage;
+			if (!b || !c || !uint_of(o, "usage", UINT64_MAX, ABSURD_BYTES, &usage) ||
+			    usage == UINT64_MAX)
+				drop(l, "leaf at a freeze", i,
+				     "no valid budget name, cgroup path and usage");
+			else
+				r = l->leaf(b, c, usage, l->userdata);
 		}
 	if (r >= 0 && json_object_object_get_ex(root, "reservations", &res) &&
 	    json_object_is_type(res, json_type_array))

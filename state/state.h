@@ -11,11 +11,14 @@
 /* Writes the cgroups pind froze, per budget, and the reservations. */
 int state_save(const char *path, const PolicyState *s, const Reservations *rs);
 
-/* What a load hands back: each freeze recorded (frozen), and each entry dropped, with
- * why, for the log (dropped, may be NULL). */
+/* What a load hands back: each freeze recorded (frozen), the leaves' usage at the last
+ * freeze (leaf, may be NULL), and each entry dropped, with why, for the log (dropped, may
+ * be NULL). */
 typedef struct StateLoad {
 	const char *path;
 	int (*frozen)(const char *budget, const char *cgroup, void *userdata);
+	/* a leaf's usage at the last freeze for budget (after every frozen()) */
+	int (*leaf)(const char *budget, const char *cgroup, uint64_t usage, void *userdata);
 	void (*dropped)(const char *message, void *userdata);
 	void *userdata;
 } StateLoad;

@@ -32,7 +32,8 @@ wait_log() {
 	return 1
 }
 frozen() { awk '$1 == "frozen" { print $2 }' "$1/cgroup.events"; }
-mark() { getfattr --only-values -n user.pind.frozen "$1" 2>/dev/null; }
+# pind's mark names its owner (its cgroup root) and the budget: "ROOT BUDGET" here
+mark() { getfattr --only-values -n user.pind.frozen "$1" 2>/dev/null | tr '\n' ' '; }
 expect_log() { if wait_log "$2" "${3:-5}"; then ok "$1"; else not_ok "$1: /$2/ not logged"; sed 's/^/    /' "$log" | tail -15; fi; }
 reset() { # kills the workloads and removes their cgroups (as systemd would), empties the log
 	stop_pind
@@ -57,7 +58,7 @@ t1=$(date +%s%N)
 ms=$(((t1 - t0) / 1000000))
 [ $ms -lt 2500 ] && ok "frozen within ScanInterval + GraceSec + slack ($ms ms)" || not_ok "freeze took $ms ms"
 check_eq "vm1.service cgroup.events frozen" 1 "$(frozen "$(cg vm1.service)")"
-check_eq "vm1.service marked for its budget" machine.slice "$(mark "$(cg vm1.service)")"
+check_eq "vm1.service marked for its budget, by this pind" "$TEST_CG machine.slice" "$(mark "$(cg vm1.service)")"
 check_eq "vm2.service not frozen" 0 "$(frozen "$(cg vm2.service)")"
 ctl() { "$PINCTL" --root="$root" --cgroup-root="$TEST_CG" "$@" 2>/dev/null; }
 ctl status vm1.service >"$TEST_TMP/st.txt"
