@@ -39,12 +39,10 @@ static int parse_assignment(const char *arg, uint64_t mem_total, Assignment *ret
 	const char *value = eq + 1;
 	if ((kl == 15 && strncmp(arg, "PinnedMemoryMax", kl) == 0) ||
 	    (kl == 17 && strncmp(arg, "X-PinnedMemoryMax", kl) == 0)) {
-		int r = value[0] ? parse_size(value, mem_total, &bytes) : 0;
+		int r = value[0] ? budget_max_parse(value, mem_total, &bytes) : 0;
 		if (r < 0) {
-			fprintf(stderr,
-				"pinctl: PinnedMemoryMax=%s: %s (bytes with K, M, G, T, P or E, a "
-				"percentage of RAM, or infinity)\n",
-				value, r == -ERANGE ? "out of range" : "invalid size");
+			fprintf(stderr, "pinctl: PinnedMemoryMax=%s: invalid size (%s)\n", value,
+				budget_max_error(r));
 			return -EINVAL;
 		}
 		*ret = (Assignment){"50-PinnedMemoryMax.conf", "X-PinnedMemoryMax", NULL, bytes};

@@ -166,12 +166,10 @@ static int budget_key(Parse *p, const char *key, const char *value)
 			b->has_max = false;
 			return 1;
 		}
-		int r = parse_size(value, p->mem_total, &b->max);
+		int r = budget_max_parse(value, p->mem_total, &b->max);
 		if (r < 0)
-			return fail(p, "%s: invalid size '%s'%s", key, value,
-				    r == -ERANGE ? " (out of range)"
-						 : " (bytes with K, M, G, T, P or E, a percentage "
-						   "of RAM, or infinity)");
+			return fail(p, "%s: invalid size '%s' (%s)", key, value,
+				    budget_max_error(r));
 		if (set_string(&b->max_text, value) < 0)
 			return fail(p, "out of memory");
 		b->has_max = true;

@@ -7,6 +7,7 @@
 #include "macro.h"
 #include "procfs.h"
 #include "settings.h"
+#include "size.h"
 #include "strtable.h"
 #include "unitname.h"
 
@@ -93,4 +94,28 @@ bool budget_name_is_valid(const char *name)
 	if (name[0] != '/')
 		return unit_name_is_valid(name);
 	return cg_path_normalize(name, &norm) == 0;
+}
+
+bool budget_max_is_valid(uint64_t max)
+{
+	return max <= BUDGET_BYTES_MAX || max == UINT64_MAX;
+}
+
+int budget_max_parse(const char *s, uint64_t mem_total, uint64_t *ret)
+{
+	uint64_t v;
+
+	int r = parse_size(s, mem_total, &v);
+	if (r < 0)
+		return r;
+	if (!budget_max_is_valid(v))
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+const char *budget_max_error(int r)
+{
+	return r == -ERANGE ? "out of range: 0 to 1E, at most 100%, or infinity"
+			    : "bytes with K, M, G, T, P or E, a percentage of RAM, or infinity";
 }

@@ -59,3 +59,13 @@ int signal_from_string(const char *s, int *ret);
 /* A budget name: a slice, service or scope name, or a cgroup path starting with '/'
  * (normalised, no "." or ".."). */
 bool budget_name_is_valid(const char *name);
+
+/* One meaning for a budget's size, whichever door it comes through (pind.conf, unit files,
+ * pinctl, D-Bus, StateFile): 0 (nothing may be pinned) to 1 EiB, or infinity
+ * (UINT64_MAX). */
+#define BUDGET_BYTES_MAX (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
+bool budget_max_is_valid(uint64_t max);
+/* parse_size()'s grammar, in that range; -ERANGE above it (or above 100%). */
+int budget_max_parse(const char *s, uint64_t mem_total, uint64_t *ret);
+/* Why budget_max_parse() refused a value, for a message. */
+const char *budget_max_error(int r);

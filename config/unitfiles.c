@@ -183,12 +183,10 @@ static int unit_key(void *userdata, const IniLine *where, const char *section, c
 		e->max_text = NULL;
 		if (!e->max_set)
 			return 1; /* empty: reset */
-		int r = parse_size(value, l->mem_total, &e->max);
+		int r = budget_max_parse(value, l->mem_total, &e->max);
 		if (r < 0)
-			return fail(l, "%s: invalid size '%s'%s", key, value,
-				    r == -ERANGE ? " (out of range)"
-						 : " (bytes with K, M, G, T, P or E, a percentage "
-						   "of RAM, or infinity)");
+			return fail(l, "%s: invalid size '%s' (%s)", key, value,
+				    budget_max_error(r));
 		e->max_text = strdup(value);
 		if (!e->max_text)
 			return fail(l, "out of memory");

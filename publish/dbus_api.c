@@ -234,11 +234,11 @@ static int method_set_max(sd_bus_message *m, void *userdata, sd_bus_error *error
 		return r;
 	if ((r = check_access(b, m, error)) != 0 || (r = check_name(unit, true, error)) < 0)
 		return r;
-	if (max == 0 || (max > ABSURD_BYTES && max != UINT64_MAX))
+	if (!budget_max_is_valid(max))
 		return sd_bus_error_setf(error, ERR_VALUE,
 					 "PinnedMemoryMax of %" PRIu64
 					 " bytes for %s is not a budget "
-					 "(1 byte to 1 EiB, or UINT64_MAX for infinity)",
+					 "(0 to 1 EiB, or UINT64_MAX for infinity)",
 					 max, unit);
 	if (max == UINT64_MAX)
 		snprintf(value, sizeof(value), "infinity");

@@ -9,11 +9,10 @@
 
 /* Inside the D-Bus layer (dbus_api.c, dbus_reserve.c). */
 
-#define ERR_GROUP    "org.pind.Pind1.Error.NoSuchGroup"
-#define ERR_VALUE    "org.pind.Pind1.Error.InvalidValue"
-#define ERR_ACCESS   "org.freedesktop.DBus.Error.AccessDenied"
-#define ERR_ARGS     "org.freedesktop.DBus.Error.InvalidArgs"
-#define ABSURD_BYTES (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
+#define ERR_GROUP  "org.pind.Pind1.Error.NoSuchGroup"
+#define ERR_VALUE  "org.pind.Pind1.Error.InvalidValue"
+#define ERR_ACCESS "org.freedesktop.DBus.Error.AccessDenied"
+#define ERR_ARGS   "org.freedesktop.DBus.Error.InvalidArgs"
 
 struct Bus {
 	Daemon *d;

@@ -25,7 +25,7 @@ static int reserve(Bus *b, sd_bus_message *m, DaemonGrant *g, sd_bus_error *erro
 		return r;
 	if (holder[0] && (r = check_name(holder, false, error)) < 0)
 		return r;
-	if (bytes == 0 || bytes > ABSURD_BYTES)
+	if (bytes == 0 || bytes > BUDGET_BYTES_MAX)
 		return sd_bus_error_setf(
 		    error, ERR_VALUE,
 		    "Reserving %" PRIu64 " bytes makes no sense (1 byte to 1 EiB)", bytes);

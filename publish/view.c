@@ -6,6 +6,16 @@
 #include "macro.h"
 #include "view.h"
 
+/* The budget of a group by its name; the root's is also "-.slice", as systemd names it. */
+static const Budget *budget_of(const BudgetSet *b, const CgTree *t, const CgNode *n,
+			       const char *name)
+{
+	const Budget *bu = b ? budgets_find(b, name) : NULL;
+	if (!bu && b && n && n == t->root)
+		bu = budgets_find(b, "-.slice");
+	return bu;
+}
+
 /* Adds a group; name is the budget name to use when n is NULL. */
 static int push(View *v, const CgTree *t, const BudgetSet *b, CgNode *n, const char *name,
 		unsigned depth, bool top)
@@ -20,7 +30,7 @@ static int push(View *v, const CgTree *t, const BudgetSet *b, CgNode *n, const c
 			return r;
 	} else if (!(g->name = strdup(name)))
 		return -ENOMEM;
-	g->budget = b ? budgets_find(b, g->name) : NULL;
+	g->budget = budget_of(b, t, n, g->name);
 	v->n_groups++;
 	return 0;
 }
@@ -56,7 +66,7 @@ static const Budget *node_budget(const CgTree *t, const BudgetSet *b, const CgNo
 
 	if (!b || cg_group_name(t, n, &name) < 0)
 		return NULL;
-	return budgets_find(b, name);
+	return budget_of(b, t, n, name);
 }
 
 static bool budget_has_node(CgTree *t, const Budget *b)

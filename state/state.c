@@ -102,7 +102,6 @@ int state_save(const char *path, const PolicyState *s, const Reservations *rs)
 }
 
 #define STATE_READ_MAX (4 * 1024 * 1024)
-#define ABSURD_BYTES   (UINT64_C(1) << 60) /* 1 EiB: no host pins more */
 
 /* Drops an entry, saying which and why. */
 static void drop(const StateLoad *l, const char *what, size_t i, const char *why)
@@ -191,7 +190,7 @@ static int load_reservation(const StateLoad *l, json_object *o, size_t i, Reserv
 		return drop(l, "reservation", i, "its id is taken already"), 1;
 	if (!group)
 		return drop(l, "reservation", i, "no valid group name in \"budget\""), 1;
-	if (!uint_of(o, "bytes", 0, ABSURD_BYTES, &bytes) || bytes == 0)
+	if (!uint_of(o, "bytes", 0, BUDGET_BYTES_MAX, &bytes) || bytes == 0)
 		return drop(l, "reservation", i, "\"bytes\" is not 1 byte to 1 EiB"), 1;
 	if (json_object_object_get_ex(o, "holder", &h) && !json_object_is_type(h, json_type_null) &&
 	    !(holder = string_of(o, "holder", is_group_name)))
@@ -265,7 +264,8 @@ int state_load(const StateLoad *l, Reservations *rs)
 			const char *b = string_of(o, "budget", is_group_name),
 				   *c = string_of(o, "cgroup", is_cgroup_path);
 			uint64_t usage;
-			if (!b || !c || !uint_of(o, "usage", UINT64_MAX, ABSURD_BYTES, &usage) ||
+			if (!b || !c ||
+			    !uint_of(o, "usage", UINT64_MAX, BUDGET_BYTES_MAX, &usage) ||
 			    usage == UINT64_MAX)
 				drop(l, "leaf at a freeze", i,
 				     "no valid budget name, cgroup path and usage");

@@ -154,6 +154,12 @@ if [ "$(id -u)" = 0 ] && awk '$3 == "cgroup2" { f = 1 } END { exit !f }' /proc/s
 	"$PINCTL" --root="$root" --cgroup-root="$TEST_CG" status machine.slice >"$TEST_TMP/real.txt" 2>/dev/null
 	check_grep "usage bar" 'Budget: 48\.0M of 64\.0M \(75%\) \[###############\.\.\.\.\.\] freeze' "$TEST_TMP/real.txt"
 	check_grep "the budgeted vm1.service row (48.0M of 48.0M)" 'vm1\.service  40\.0M pinned, 8\.0M locked, 1 proc; budget 48\.0M \(100%\)' "$TEST_TMP/real.txt"
+	# -.slice is the root: its budget is shown on the root's row, the one it is enforced on
+	printf '[Budget -.slice]\nPinnedMemoryMax=0\n' >"$root/etc/pind/pind.conf"
+	"$PINCTL" --root="$root" --cgroup-root="$TEST_CG" list --json >"$TEST_TMP/root.json" 2>/dev/null
+	check_eq "the root's row carries -.slice's budget of 0 (nothing may be pinned), over" \
+		"-.slice 0 over" \
+		"$(jq -r '.groups[] | select(.name == "/") | "\(.budget.name) \(.budget.max) \(.state)"' "$TEST_TMP/root.json")"
 else
 	echo "# skipping the real-workload part: needs root and cgroup2"
 fi

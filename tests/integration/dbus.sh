@@ -101,8 +101,12 @@ bad "GetGroup ../x" "Invalid group name" GetGroup s ../x
 bad "GetGroup 10 KB" "Invalid group name" GetGroup s "$long"
 bad "ListProcesses a/../b" "Invalid group name" ListProcesses s /a/../b
 bad "ListProcesses unknown" "No group or budget" ListProcesses s nosuch.slice
-bad "SetPinnedMemoryMax 0" "is not a budget" SetPinnedMemoryMax stb machine.slice 0 false
 bad "SetPinnedMemoryMax 2^62" "is not a budget" SetPinnedMemoryMax stb machine.slice 4611686018427387904 false
+# 0 means what it means in pind.conf and unit files: nothing may be pinned
+bc SetPinnedMemoryMax stb spare.service 0 false >/dev/null && ok "SetPinnedMemoryMax 0 is a budget, as in files" ||
+	not_ok "SetPinnedMemoryMax 0 refused"
+check_eq "its drop-in" "X-PinnedMemoryMax=0" \
+	"$(grep '^X-' "$root/etc/systemd/system.control/spare.service.d/50-PinnedMemoryMax.conf")"
 bad "SetPinnedMemoryMax on a path" "Invalid unit name" SetPinnedMemoryMax stb /machine 1024 false
 bad "SetPinnedMemoryMax empty name" "Invalid unit name" SetPinnedMemoryMax stb "" 1024 false
 bad "SetAction explode" "Invalid action" SetAction ssb machine.slice explode false

@@ -472,9 +472,11 @@ static const struct {
      "PinnedMemoryMax: invalid size '-1G' (bytes with K, M, G, T, P or E, a percentage of RAM, "
      "or infinity)"},
     {"[Budget a.slice]\nPinnedMemoryMax=101%", 2,
-     "PinnedMemoryMax: invalid size '101%' (out of range)"},
+     "PinnedMemoryMax: invalid size '101%' (out of range: 0 to 1E, at most 100%, or infinity)"},
+    {"[Budget a.slice]\nPinnedMemoryMax=2E", 2,
+     "PinnedMemoryMax: invalid size '2E' (out of range: 0 to 1E, at most 100%, or infinity)"},
     {"[Budget a.slice]\nPinnedMemoryMax=16E", 2,
-     "PinnedMemoryMax: invalid size '16E' (out of range)"},
+     "PinnedMemoryMax: invalid size '16E' (out of range: 0 to 1E, at most 100%, or infinity)"},
     {"[Budget a.slice]\nAction=stop", 2,
      "Action: invalid action 'stop' (log, freeze, signal or kill)"},
     {"[Budget a.slice]\nMax=1G", 2, "unknown key 'Max' in [Budget a.slice]"},

@@ -346,8 +346,8 @@ END_TEST
 static const char *const bad[][3] = {
     {"etc/machine.slice=lots",
      "etc/machine.slice:2: X-PinnedMemoryMax: invalid size 'lots'" SIZE_HINT},
-    {"etc/machine.slice=101%",
-     "etc/machine.slice:2: X-PinnedMemoryMax: invalid size '101%' (out of range)"},
+    {"etc/machine.slice=101%", "etc/machine.slice:2: X-PinnedMemoryMax: invalid size '101%' (out "
+			       "of range: 0 to 1E, at most 100%, or infinity)"},
     /* systemd knows no comments after a value */
     {"run/machine.slice", "run/machine.slice:2: X-PinnedMemoryMax: invalid size '4G # c'" SIZE_HINT,
      SL("4G # c")},
