@@ -27,6 +27,7 @@ static const sd_bus_error_map pind_errors[] = {
     SD_BUS_ERROR_MAP_END,
 };
 
+static int set_reason(Pind *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int set_reason(Pind *p, const char *fmt, ...)
 {
 	va_list ap;

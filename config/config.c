@@ -316,28 +316,15 @@ int config_defaults(bool user, Config *ret)
 	return 0;
 }
 
-int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, char **ret_error)
+int config_parse(const char *text, size_t n, const char *path, bool user, uint64_t mem_total,
+		 Config *ret, char **ret_error)
 {
 	Parse p = {.mem_total = mem_total};
-	_cleanup_free_ char *text = NULL;
-	char why[64];
-	size_t n;
 
 	*ret_error = NULL;
 	int r = config_defaults(user, &p.c);
 	if (r < 0)
 		return r;
-	r = read_regular_file_at(AT_FDCWD, path, CONFIG_READ_MAX, &text, &n);
-	if (r == -ENOENT) {
-		*ret = p.c;
-		return 0;
-	}
-	if (r < 0) {
-		if (asprintf(ret_error, "%s: %s", path, read_error(r, CONFIG_READ_MAX, why)) < 0)
-			*ret_error = NULL;
-		config_done(&p.c);
-		return r;
-	}
 	if (memchr(text, 0, n)) {
 		if (asprintf(ret_error, "%s: NUL byte in file (not a text file?)", path) < 0)
 			*ret_error = NULL;
@@ -362,4 +349,22 @@ int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, ch
 	}
 	*ret = p.c;
 	return 0;
+}
+
+int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, char **ret_error)
+{
+	_cleanup_free_ char *text = NULL;
+	char why[64];
+	size_t n;
+
+	*ret_error = NULL;
+	int r = read_regular_file_at(AT_FDCWD, path, CONFIG_READ_MAX, &text, &n);
+	if (r == -ENOENT) /* no file: the defaults */
+		return config_parse("", 0, path, user, mem_total, ret, ret_error);
+	if (r < 0) {
+		if (asprintf(ret_error, "%s: %s", path, read_error(r, CONFIG_READ_MAX, why)) < 0)
+			*ret_error = NULL;
+		return r;
+	}
+	return config_parse(text, n, path, user, mem_total, ret, ret_error);
 }

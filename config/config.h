@@ -51,6 +51,10 @@ int config_defaults(bool user, Config *ret);
  * "FILE:LINE: KEY: what is wrong"; *ret is untouched. */
 int config_load(const char *path, bool user, uint64_t mem_total, Config *ret, char **ret_error);
 
+/* The same from the text of a file (n bytes, NUL-terminated), path only for messages. */
+int config_parse(const char *text, size_t n, const char *path, bool user, uint64_t mem_total,
+		 Config *ret, char **ret_error);
+
 void config_done(Config *c);
 void budget_spec_done(BudgetSpec *b);
 

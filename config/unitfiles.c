@@ -116,13 +116,11 @@ int unit_paths_init(UnitPaths *ret, const char *root, bool user)
 	return 0;
 }
 
-static void entry_done(UnitEntry *e);
-
 void unit_index_done(UnitIndex *idx)
 {
 	for (size_t i = 0; i < idx->n_entries; i++) {
 		UnitEntry *e = &idx->entries[i];
-		entry_done(e);
+		unit_entry_done(e);
 	}
 	free(idx->entries);
 	strv_free_n(idx->skipped, idx->n_skipped);
@@ -221,8 +219,9 @@ static int is_masked(int dirfd, const char *name)
 	return strcmp(target, "/dev/null") == 0;
 }
 
-/* Reads one file's assignments into e; files without pind's keys are not parsed (most
- * unit files are systemd's alone, and inih need not agree with systemd on them). */
+static int parse_entry(Load *l, const char *text, UnitEntry *e);
+
+/* Reads one file's assignments into e. */
 static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -250,10 +249,17 @@ static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 		return r == -ENOENT ? 0 : r;
 	if (r < 0)
 		return skip(l, e->path, r);
-	if (!strstr(buf, "X-PinnedMemory"))
+	return parse_entry(l, buf, e);
+}
+
+/* A file's text into e; files without pind's keys are not parsed (most unit files are
+ * systemd's alone, and inih need not agree with systemd on them). */
+static int parse_entry(Load *l, const char *text, UnitEntry *e)
+{
+	if (!strstr(text, "X-PinnedMemory"))
 		return 0;
 	l->cur = e;
-	ini_parse_text(buf, unit_key, l);
+	ini_parse_text(text, unit_key, l);
 	if (l->error) {
 		char *msg;
 		if (asprintf(&msg, "%s:%u: %s", e->path, l->error_line, l->error) < 0)
@@ -263,6 +269,15 @@ static int load_file(Load *l, int dirfd, const char *name, UnitEntry *e)
 		return -EINVAL;
 	}
 	return 0; /* inih's own complaints concern systemd's lines, not pind's keys */
+}
+
+int unit_entry_parse(const char *text, UnitEntry *e, uint64_t mem_total, char **ret_error)
+{
+	Load l = {.mem_total = mem_total};
+
+	int r = parse_entry(&l, text, e);
+	*ret_error = l.error;
+	return r;
 }
 
 static int push_entry(Load *l, UnitEntry *e)
@@ -276,7 +291,7 @@ static int push_entry(Load *l, UnitEntry *e)
 	return 0;
 }
 
-static void entry_done(UnitEntry *e)
+void unit_entry_done(UnitEntry *e)
 {
 	free(e->dir_name);
 	free(e->file_name);
@@ -302,7 +317,7 @@ static int add_entry(Load *l, size_t prio, const char *dir, int dirfd, const cha
 	if (r >= 0)
 		r = push_entry(l, &e);
 out:
-	entry_done(&e);
+	unit_entry_done(&e);
 	return r;
 }
 

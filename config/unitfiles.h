@@ -57,6 +57,11 @@ typedef struct UnitIndex {
 int unit_index_load(const UnitPaths *paths, uint64_t mem_total, UnitIndex *ret, char **ret_error);
 void unit_index_done(UnitIndex *idx);
 
+/* One file's text: its assignments into e (e->path names it in messages). -EINVAL with
+ * *ret_error as unit_index_load() says. */
+int unit_entry_parse(const char *text, UnitEntry *e, uint64_t mem_total, char **ret_error);
+void unit_entry_done(UnitEntry *e);
+
 typedef struct UnitSettings {
 	bool masked;
 	bool has_max;

@@ -47,6 +47,8 @@ static void emit(int priority, const char *const *fields, const char *msg)
 }
 
 static void vlog(int priority, const char *const *fields, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vlog(int priority, const char *const *fields, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *msg = NULL;
 

@@ -51,19 +51,18 @@ static int on_message(struct nl_msg *msg, void *arg)
 /* PROC_CN_MCAST_LISTEN: the connector sends process events to this socket from now on. */
 static int listen_request(struct nl_sock *sock)
 {
-	struct {
-		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) req = {
-	    .cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}, .len = sizeof(req.op)},
-	    .op = PROC_CN_MCAST_LISTEN,
-	};
+	/* the connector's header, then the operation as its payload */
+	enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
+	struct cn_msg cn = {.id = {.idx = CN_IDX_PROC, .val = CN_VAL_PROC}, .len = sizeof(op)};
+	char req[sizeof(cn) + sizeof(op)];
 	struct nl_msg *msg = nlmsg_alloc_simple(NLMSG_DONE, 0);
 	int r;
 
 	if (!msg)
 		return -ENOMEM;
-	r = nlmsg_append(msg, &req, sizeof(req), 0);
+	memcpy(req, &cn, sizeof(cn));
+	memcpy(req + sizeof(cn), &op, sizeof(op));
+	r = nlmsg_append(msg, req, sizeof(req), 0);
 	if (r >= 0)
 		r = nl_send_auto(sock, msg);
 	nlmsg_free(msg);

@@ -223,7 +223,6 @@ static int load_reservation(const StateLoad *l, json_object *o, size_t i, Reserv
 int state_load(const StateLoad *l, Reservations *rs)
 {
 	_cleanup_free_ char *text = NULL;
-	json_object *frozen, *res;
 	char why[64];
 
 	int r = read_regular_file_at(AT_FDCWD, l->path, STATE_READ_MAX, &text, NULL);
@@ -240,6 +239,14 @@ int state_load(const StateLoad *l, Reservations *rs)
 		}
 		return r;
 	}
+	return state_parse(text, l, rs);
+}
+
+int state_parse(const char *text, const StateLoad *l, Reservations *rs)
+{
+	json_object *frozen, *res;
+	int r = 0;
+
 	json_object *root = json_tokener_parse(text);
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);

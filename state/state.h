@@ -28,3 +28,6 @@ typedef struct StateLoad {
  * added to rs. -ENOENT: no file; -EBADMSG: no JSON object; -EBADFD, -EFBIG: as
  * read_regular_file_at() says (and said through l->dropped). */
 int state_load(const StateLoad *l, Reservations *rs);
+
+/* The same from StateFile's text (l->path only for messages). */
+int state_parse(const char *text, const StateLoad *l, Reservations *rs);
