@@ -24,6 +24,13 @@ typedef struct Budget {
 	uint64_t reserved;   /* bytes reserved and not yet pinned (the daemon's Reserve()) */
 } Budget;
 
+/* What a budget counts against its max: usage, and its reservations as if pinned
+ * already (UINT64_MAX at most). */
+static inline uint64_t budget_charged(const Budget *b, uint64_t usage)
+{
+	return usage + b->reserved < usage ? UINT64_MAX : usage + b->reserved;
+}
+
 typedef struct BudgetSet {
 	Budget *budgets; /* sorted by name */
 	size_t n;

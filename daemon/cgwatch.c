@@ -13,6 +13,7 @@
 
 #include "cgwatch.h"
 #include "macro.h"
+#include "procfs.h"
 
 #define WATCH_MASK                                                                                 \
 	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
@@ -70,22 +71,19 @@ static CgNode *lookup_events(CgWatch *w, int wd)
 static void read_cgroup_events(CgWatch *w, CgNode *n, bool count)
 {
 	_cleanup_free_ char *path = NULL;
-	char buf[256], *line, *save = NULL;
+	char buf[256];
+	uint64_t v;
 
 	if (asprintf(&path, "%s%s/cgroup.events", w->mount, n->path) < 0)
 		return;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	ssize_t len = read_small_file_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (len <= 0)
 		return; /* removed meanwhile: its IN_IGNORED follows */
-	buf[len] = 0;
 	bool was = n->populated;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "populated ", 10) == 0)
-			n->populated = line[10] == '1';
-		else if (strncmp(line, "frozen ", 7) == 0)
-			n->frozen = line[7] == '1';
-	}
+	if (parse_keyed_u64(buf, (size_t)len, "populated", &v) == 0)
+		n->populated = v != 0;
+	if (parse_keyed_u64(buf, (size_t)len, "frozen", &v) == 0)
+		n->frozen = v != 0;
 	if (count && !was && n->populated && w->populated)
 		w->populated(n->path, w->populated_userdata);
 }

@@ -587,9 +587,8 @@ static int adopt_recorded(const char *budget, const char *cgroup, void *userdata
 	if (policy_find(&a->d->policy, budget) && policy_find(&a->d->policy, budget)->n_frozen > 0)
 		return 0; /* the marks said it already */
 	int r = cg_mark_get(&a->d->layout, cgroup, &mark);
-	if ((r < 0 && r != -EOPNOTSUPP) ||
-	    (r >= 0 && !(mark_budget(mark, a->d->owner) &&
-			 strcmp(mark_budget(mark, a->d->owner), budget) == 0)))
+	const char *marked = r >= 0 ? mark_budget(mark, a->d->owner) : NULL;
+	if ((r < 0 && r != -EOPNOTSUPP) || (r >= 0 && (!marked || strcmp(marked, budget) != 0)))
 		return 0; /* a cgroup of the same name, made anew, or someone else's */
 	if (cg_frozen(&a->d->layout, cgroup, &frozen) < 0 || !frozen)
 		return 0;

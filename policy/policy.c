@@ -559,7 +559,7 @@ static void decide_budget(const PolicyConfig *c, CgTree *t, const Budget *b,
 		group = NULL;
 	uint64_t usage = cg_usage(group, c->count);
 	/* reservations count as if pinned already */
-	uint64_t charged = usage + b->reserved < usage ? UINT64_MAX : usage + b->reserved;
+	uint64_t charged = budget_charged(b, usage);
 	bool over = group && charged > b->max;
 
 	update_leaves(c, t, group, b->name[0] == '/', prev, now, st, o);

@@ -64,7 +64,7 @@ int reply_with(sd_bus_message *m, const char *array_of, size_t n, append_fn fn, 
 }
 
 typedef struct Groups {
-	Daemon *d;
+	ReportInput in; /* what the states are worked out from, once per reply */
 	View v;
 } Groups;
 
@@ -73,10 +73,8 @@ static int append_group(sd_bus_message *reply, size_t i, void *userdata)
 	Groups *gs = userdata;
 	const GroupView *g = &gs->v.groups[i];
 	GroupState st;
-	ReportInput in;
 
-	daemon_report_input(gs->d, &in);
-	int r = report_group_state(&in, g, &st);
+	int r = report_group_state(&gs->in, g, &st);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_append(reply, "(ssttts)", g->name, g->node ? g->node->path : "",
@@ -99,11 +97,11 @@ static int view_error(int r, const char *name, sd_bus_error *error)
 /* ListGroups (name NULL) and GetGroup (name): rows as view_groups() lists them */
 static int reply_groups(sd_bus_message *m, Bus *b, const char *name, sd_bus_error *error)
 {
-	Groups gs = {.d = b->d};
+	Groups gs = {};
 	const char *bad = NULL;
 	char *names[] = {(char *)name};
 
-	daemon_ensure_measured(b->d);
+	daemon_report_input(b->d, &gs.in); /* measures first when nothing was yet */
 	int r = view_groups(&b->d->snap, &b->d->budgets, names, name ? 1 : 0, false, &gs.v, &bad);
 	if (r >= 0)
 		r = name ? reply_with(m, NULL, 1, append_group, &gs)

@@ -76,11 +76,17 @@ int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+typedef struct Listing {
+	const Daemon *d;
+	uint64_t mono, real; /* now, once for the whole reply */
+} Listing;
+
 static int append_reservation(sd_bus_message *reply, size_t i, void *userdata)
 {
-	const Daemon *d = userdata;
+	const Listing *l = userdata;
+	const Daemon *d = l->d;
 	const Reservation *rv = &d->reservations.v[i];
-	uint64_t mono = now_usec(), real = now_realtime_usec();
+	uint64_t mono = l->mono, real = l->real;
 	uint64_t expires = !rv->expires          ? 0
 			   : rv->expires <= mono ? real
 						 : real + (rv->expires - mono);
@@ -96,7 +102,8 @@ int method_list_reservations(sd_bus_message *m, void *userdata, sd_bus_error *er
 
 	(void)error;
 	daemon_ensure_measured(b->d);
-	return reply_with(m, "(ssstttt)", b->d->reservations.n, append_reservation, b->d);
+	Listing l = {.d = b->d, .mono = now_usec(), .real = now_realtime_usec()};
+	return reply_with(m, "(ssstttt)", b->d->reservations.n, append_reservation, &l);
 }
 
 /* ListBudgets (all of them) and GetBudget (one) */

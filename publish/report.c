@@ -37,12 +37,6 @@ static void add(json_object *o, const char *key, json_object *v)
 	json_object_object_add(o, key, v);
 }
 
-static uint64_t charged(const CgNode *n, const Budget *b, unsigned count)
-{
-	uint64_t u = cg_usage(n, count);
-	return u + b->reserved < u ? UINT64_MAX : u + b->reserved;
-}
-
 int report_group_state(const ReportInput *in, const GroupView *g, GroupState *ret)
 {
 	bool frozen = false;
@@ -75,7 +69,8 @@ int report_group_state(const ReportInput *in, const GroupView *g, GroupState *re
 	else if (!g->budget)
 		ret->state = "unbudgeted";
 	else
-		ret->state = g->node && charged(g->node, g->budget, in->count) > g->budget->max
+		ret->state = g->node && budget_charged(g->budget, cg_usage(g->node, in->count)) >
+					    g->budget->max
 				 ? "over"
 				 : "ok";
 	return 0;
@@ -147,7 +142,8 @@ static json_object *budget_json(const ReportInput *in, const Budget *b, const Cg
 	add(o, "action_source", str(b->action_source));
 	add(o, "usage", bytes(cg_usage(n, in->count)));
 	add(o, "reserved", in->reservations ? bytes(b->reserved) : NULL);
-	add(o, "over", json_object_new_boolean(n && charged(n, b, in->count) > b->max));
+	add(o, "over",
+	    json_object_new_boolean(n && budget_charged(b, cg_usage(n, in->count)) > b->max));
 	add(o, "cgroup", n ? json_object_new_string(n->path) : NULL);
 	return o;
 }

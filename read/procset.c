@@ -298,8 +298,8 @@ static bool gone(int r)
 	return r == -ENOENT || r == -ENODEV || r == -EOPNOTSUPP;
 }
 
-/* Lists cgroup.procs of dfd (the cgroup at path) and of every cgroup below it. */
-static int list_subtree(ProcSet *s, int dfd, const char *path, Listing *l)
+/* Lists cgroup.procs of dfd (the cgroup at path), that cgroup alone. */
+static int list_cgroup(ProcSet *s, int dfd, const char *path, Listing *l)
 {
 	ssize_t n = read_whole_at(s, dfd, "cgroup.procs");
 	if (n < 0)
@@ -317,6 +317,15 @@ static int list_subtree(ProcSet *s, int dfd, const char *path, Listing *l)
 		}
 		p += len + 1;
 	}
+	return 0;
+}
+
+/* Lists cgroup.procs of dfd (the cgroup at path) and of every cgroup below it. */
+static int list_subtree(ProcSet *s, int dfd, const char *path, Listing *l)
+{
+	int r = list_cgroup(s, dfd, path, l);
+	if (r < 0)
+		return r;
 	int dup_fd = dup(dfd);
 	if (dup_fd < 0)
 		return negative_errno();
@@ -340,7 +349,7 @@ static int list_subtree(ProcSet *s, int dfd, const char *path, Listing *l)
 				continue;
 			return negative_errno();
 		}
-		int r = list_subtree(s, sfd, sub, l);
+		r = list_subtree(s, sfd, sub, l);
 		if (r < 0)
 			return r;
 	}
@@ -361,17 +370,7 @@ int procset_probe_cgroup(ProcSet *s, const char *cgroup, unsigned *ret_added)
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : negative_errno(); /* removed meanwhile */
-	ssize_t n = read_whole_at(s, dfd, "cgroup.procs");
-	if (n < 0)
-		return gone((int)n) ? 0 : (int)n;
-	for (const char *p = s->buf, *end = s->buf + n; p < end && r >= 0;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		uint64_t pid;
-		if (len > 0 && parse_u64(p, len, &pid) == 0 && pid > 0 && pid <= INT32_MAX)
-			r = listing_add(&l, (pid_t)pid, cgroup);
-		p += len + 1;
-	}
+	r = list_cgroup(s, dfd, cgroup, &l);
 	/* probed after the listing: a probe reads into the same buffer */
 	for (size_t i = 0; r >= 0 && i < l.n; i++) {
 		if (procset_find(s, l.v[i].pid))

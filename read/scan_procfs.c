@@ -514,6 +514,9 @@ static void procfs_cgroup_populated(Scanner *s, const char *cgroup)
 
 	if (!p->scoped || p->resync != RESYNC_NONE)
 		return; /* reads everything anyway, or will */
+	for (size_t i = 0; cgroup && i < p->n_populated; i++)
+		if (strcmp(p->populated[i], cgroup) == 0)
+			return; /* read once at the next pass */
 	char *c = cgroup ? strdup(cgroup) : NULL;
 	char **v = c ? GROW(p->populated, p->n_populated) : NULL;
 	if (!v) { /* unknown, or no memory to note it: read everything */

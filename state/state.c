@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,15 +104,26 @@ int state_save(const char *path, const PolicyState *s, const Reservations *rs)
 
 #define STATE_READ_MAX (4 * 1024 * 1024)
 
+/* Says through l->dropped what of the file is not taken: "PATH: ...". */
+static void say(const StateLoad *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const StateLoad *l, const char *fmt, ...)
+{
+	_cleanup_free_ char *what = NULL, *msg = NULL;
+	va_list ap;
+
+	if (!l->dropped)
+		return;
+	va_start(ap, fmt);
+	int r = vasprintf(&what, fmt, ap);
+	va_end(ap);
+	if (r >= 0 && asprintf(&msg, "%s: %s", l->path, what) >= 0)
+		l->dropped(msg, l->userdata);
+}
+
 /* Drops an entry, saying which and why. */
 static void drop(const StateLoad *l, const char *what, size_t i, const char *why)
 {
-	char *msg;
-
-	if (l->dropped && asprintf(&msg, "%s: %s %zu dropped: %s", l->path, what, i, why) >= 0) {
-		l->dropped(msg, l->userdata);
-		free(msg);
-	}
+	say(l, "%s %zu dropped: %s", what, i, why);
 }
 
 /* A string member that passes ok(), or NULL. */
@@ -229,14 +241,7 @@ int state_load(const StateLoad *l, Reservations *rs)
 	if (r == -ENOENT || r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		if (l->dropped) {
-			char *msg;
-			if (asprintf(&msg, "%s: %s; ignored", l->path,
-				     read_error(r, STATE_READ_MAX, why)) >= 0) {
-				l->dropped(msg, l->userdata);
-				free(msg);
-			}
-		}
+		say(l, "%s; ignored", read_error(r, STATE_READ_MAX, why));
 		return r;
 	}
 	return state_parse(text, l, rs);
